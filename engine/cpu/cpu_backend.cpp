@@ -1,0 +1,333 @@
+// The CPU backend: Eigen's vectorised array expressions for elementwise maps and reductions,
+// Eigen's GEMM for matmul.
+#include <Eigen/Core>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "engine/backend.hpp"
+#include "engine/cpu/strided_loop.hpp"
+#include "engine/philox.hpp"
+
+namespace ebm::cpu {
+namespace {
+
+template <class T>
+using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+template <class T>
+using ArrayMap = Eigen::Map<Array<T>>;
+template <class T>
+using ConstArrayMap = Eigen::Map<const Array<T>>;
+template <class T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Calls body(T{}) with T the C++ type of the dtype.
+template <class Body>
+void with_type(DType dtype, Body&& body) {
+  if (dtype == DType::Float32) {
+    body(float{});
+  } else {
+    body(double{});
+  }
+}
+
+template <class T>
+ConstArrayMap<T> flat(const Tensor& t) {
+  return ConstArrayMap<T>(t.data<T>(), t.numel());
+}
+template <class T>
+ArrayMap<T> flat(Tensor& t) {
+  return ArrayMap<T>(t.data<T>(), t.numel());
+}
+
+/// A run of `length` elements of operand data at `offset` with stride 0 (one value repeated) or 1.
+template <class T>
+auto run_of(const T* data, int64_t offset, int64_t length, int64_t stride) {
+  using Stride = Eigen::InnerStride<Eigen::Dynamic>;
+  return Eigen::Map<const Array<T>, 0, Stride>(data + offset, length, Stride(stride));
+}
+
+template <class T>
+struct BinaryApply {
+  template <class X, class Y>
+  static void into(BinaryKernel kernel, const X& x, const Y& y, ArrayMap<T>& out) {
+    switch (kernel) {
+      case BinaryKernel::Add: out = x + y; break;
+      case BinaryKernel::Subtract: out = x - y; break;
+      case BinaryKernel::Multiply: out = x * y; break;
+      case BinaryKernel::Divide: out = x / y; break;
+      case BinaryKernel::Greater: out = (x > y).template cast<T>(); break;
+      case BinaryKernel::Less: out = (x < y).template cast<T>(); break;
+      case BinaryKernel::GreaterEqual: out = (x >= y).template cast<T>(); break;
+      case BinaryKernel::LessEqual: out = (x <= y).template cast<T>(); break;
+    }
+  }
+};
+
+class CpuBackend final : public Backend {
+ public:
+  void* allocate(std::size_t bytes) const override {
+    constexpr std::size_t alignment = 64;
+    const std::size_t rounded = std::max<std::size_t>(alignment, (bytes + alignment - 1) / alignment * alignment);
+    void* data = std::aligned_alloc(alignment, rounded);
+    if (data == nullptr) throw std::bad_alloc();
+    return data;
+  }
+  void deallocate(void* data) const override { std::free(data); }
+  void copy_from_host(void* device_data, const void* host_data, std::size_t bytes) const override {
+    if (bytes > 0) std::memcpy(device_data, host_data, bytes);
+  }
+  void copy_to_host(void* host_data, const void* device_data, std::size_t bytes) const override {
+    if (bytes > 0) std::memcpy(host_data, device_data, bytes);
+  }
+
+  void fill(Tensor& out, double value) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      flat<T>(out).setConstant(static_cast<T>(value));
+    });
+  }
+
+  void convert(const Tensor& a, Tensor& out) const override {
+    with_type(a.dtype(), [&](auto from) {
+      with_type(out.dtype(), [&](auto to) {
+        using From = decltype(from);
+        using To = decltype(to);
+        flat<To>(out) = flat<From>(a).template cast<To>();
+      });
+    });
+  }
+
+  void unary(UnaryKernel kernel, const Tensor& a, Tensor& out) const override {
+    with_type(a.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const auto x = flat<T>(a);
+      auto y = flat<T>(out);
+      switch (kernel) {
+        case UnaryKernel::Exp: y = x.exp(); break;
+        case UnaryKernel::Log: y = x.log(); break;
+        case UnaryKernel::Sqrt: y = x.sqrt(); break;
+        case UnaryKernel::Square: y = x.square(); break;
+        case UnaryKernel::Abs: y = x.abs(); break;
+        case UnaryKernel::Sign: y = x.sign(); break;
+        case UnaryKernel::Sin: y = x.sin(); break;
+        case UnaryKernel::Cos: y = x.cos(); break;
+        case UnaryKernel::Tanh: y = x.tanh(); break;
+        case UnaryKernel::Sigmoid: y = x.logistic(); break;
+        case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
+        case UnaryKernel::Relu: y = x.max(T(0)); break;
+      }
+    });
+  }
+
+  void affine(const Tensor& a, double scale, double shift, Tensor& out) const override {
+    with_type(a.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      flat<T>(out) = flat<T>(a) * static_cast<T>(scale) + static_cast<T>(shift);
+    });
+  }
+
+  void power(const Tensor& a, double exponent, Tensor& out) const override {
+    with_type(a.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      flat<T>(out) = flat<T>(a).pow(static_cast<T>(exponent));
+    });
+  }
+
+  void clamp(const Tensor& a, double low, double high, Tensor& out) const override {
+    with_type(a.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      flat<T>(out) = flat<T>(a).max(static_cast<T>(low)).min(static_cast<T>(high));
+    });
+  }
+
+  void binary(BinaryKernel kernel, const Tensor& a, const Tensor& b, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const T* x = a.data<T>();
+      const T* y = b.data<T>();
+      T* z = out.data<T>();
+      for_each_run<3>(out.shape(),
+                      {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape()),
+                       broadcast_strides(out.shape(), out.shape())},
+                      [&](const std::array<int64_t, 3>& at, int64_t length, const std::array<int64_t, 3>& step) {
+                        ArrayMap<T> result(z + at[2], length);
+                        const bool x_runs = step[0] != 0;
+                        const bool y_runs = step[1] != 0;
+                        if (x_runs && y_runs) {
+                          BinaryApply<T>::into(kernel, ConstArrayMap<T>(x + at[0], length),
+                                               ConstArrayMap<T>(y + at[1], length), result);
+                        } else if (x_runs) {
+                          BinaryApply<T>::into(kernel, ConstArrayMap<T>(x + at[0], length),
+                                               Array<T>::Constant(length, y[at[1]]), result);
+                        } else if (y_runs) {
+                          BinaryApply<T>::into(kernel, Array<T>::Constant(length, x[at[0]]),
+                                               ConstArrayMap<T>(y + at[1], length), result);
+                        } else {
+                          BinaryApply<T>::into(kernel, Array<T>::Constant(length, x[at[0]]),
+                                               Array<T>::Constant(length, y[at[1]]), result);
+                        }
+                      });
+    });
+  }
+
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const T* c = cond.data<T>();
+      const T* x = a.data<T>();
+      const T* y = b.data<T>();
+      T* z = out.data<T>();
+      for_each_run<4>(out.shape(),
+                      {broadcast_strides(cond.shape(), out.shape()), broadcast_strides(a.shape(), out.shape()),
+                       broadcast_strides(b.shape(), out.shape()), broadcast_strides(out.shape(), out.shape())},
+                      [&](const std::array<int64_t, 4>& at, int64_t length, const std::array<int64_t, 4>& step) {
+                        ArrayMap<T>(z + at[3], length) =
+                            (run_of(c, at[0], length, step[0]) != T(0))
+                                .select(run_of(x, at[1], length, step[1]), run_of(y, at[2], length, step[2]));
+                      });
+    });
+  }
+
+  void add_scaled_(Tensor& a, const Tensor& b, double scale) const override {
+    with_type(a.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      T* x = a.data<T>();
+      const T* y = b.data<T>();
+      const T factor = static_cast<T>(scale);
+      for_each_run<2>(a.shape(), {broadcast_strides(a.shape(), a.shape()), broadcast_strides(b.shape(), a.shape())},
+                      [&](const std::array<int64_t, 2>& at, int64_t length, const std::array<int64_t, 2>& step) {
+                        ArrayMap<T>(x + at[0], length) += factor * run_of(y, at[1], length, step[1]);
+                      });
+    });
+  }
+
+  void expand(const Tensor& a, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const T* x = a.data<T>();
+      T* z = out.data<T>();
+      for_each_run<2>(out.shape(), {broadcast_strides(a.shape(), out.shape()), broadcast_strides(out.shape(), out.shape())},
+                      [&](const std::array<int64_t, 2>& at, int64_t length, const std::array<int64_t, 2>& step) {
+                        ArrayMap<T>(z + at[1], length) = run_of(x, at[0], length, step[0]);
+                      });
+    });
+  }
+
+  void sum_to(const Tensor& a, Tensor& out) const override {
+    reduce_to(a, out, 0.0, [](auto& target, const auto& run) { target += run.sum(); },
+              [](auto& targets, const auto& run) { targets += run; });
+  }
+
+  void max_to(const Tensor& a, Tensor& out) const override {
+    reduce_to(a, out, -std::numeric_limits<double>::infinity(),
+              [](auto& target, const auto& run) { target = std::max(target, run.maxCoeff()); },
+              [](auto& targets, const auto& run) { targets = targets.max(run); });
+  }
+
+  void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const Eigen::Map<const Matrix<T>> x(a.data<T>(), a.size(0), a.size(1));
+      const Eigen::Map<const Matrix<T>> y(b.data<T>(), b.size(0), b.size(1));
+      Eigen::Map<Matrix<T>> z(out.data<T>(), out.size(0), out.size(1));
+      if (!transpose_a && !transpose_b) z.noalias() = x * y;
+      if (!transpose_a && transpose_b) z.noalias() = x * y.transpose();
+      if (transpose_a && !transpose_b) z.noalias() = x.transpose() * y;
+      if (transpose_a && transpose_b) z.noalias() = x.transpose() * y.transpose();
+    });
+  }
+
+  void transpose(const Tensor& a, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const Eigen::Map<const Matrix<T>> x(a.data<T>(), a.size(0), a.size(1));
+      Eigen::Map<Matrix<T>>(out.data<T>(), out.size(0), out.size(1)) = x.transpose();
+    });
+  }
+
+  void slice(const Tensor& a, int64_t dim, int64_t start, Tensor& out) const override {
+    copy_blocks(a, out, dim, /*into_at=*/0, out.size(dim), /*from_at=*/start);
+  }
+
+  void slice_assign(const Tensor& src, int64_t dim, int64_t start, Tensor& out) const override {
+    copy_blocks(src, out, dim, /*into_at=*/start, src.size(dim), /*from_at=*/0);
+  }
+
+  void random_uniform(Tensor& out, uint64_t seed, uint64_t first_block) const override {
+    fill_random(out, seed, first_block, [](const philox::Block& block, int lane, auto zero) {
+      return philox::uniform<decltype(zero)>(block, lane);
+    });
+  }
+
+  void random_normal(Tensor& out, uint64_t seed, uint64_t first_block) const override {
+    fill_random(out, seed, first_block, [](const philox::Block& block, int lane, auto zero) {
+      return philox::normal<decltype(zero)>(block, lane);
+    });
+  }
+
+ private:
+  /// out = reduction of a over the dimensions that out broadcasts along: every run of a is folded
+  /// into one element of out (fold_one) or, when out runs with it, elementwise (fold_run).
+  template <class FoldOne, class FoldRun>
+  void reduce_to(const Tensor& a, Tensor& out, double initial, FoldOne&& fold_one, FoldRun&& fold_run) const {
+    with_type(a.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      flat<T>(out).setConstant(static_cast<T>(initial));
+      const T* x = a.data<T>();
+      T* z = out.data<T>();
+      for_each_run<2>(a.shape(), {broadcast_strides(a.shape(), a.shape()), broadcast_strides(out.shape(), a.shape())},
+                      [&](const std::array<int64_t, 2>& at, int64_t length, const std::array<int64_t, 2>& step) {
+                        const ConstArrayMap<T> run(x + at[0], length);
+                        if (step[1] == 0) {
+                          fold_one(z[at[1]], run);
+                        } else {
+                          ArrayMap<T> targets(z + at[1], length);
+                          fold_run(targets, run);
+                        }
+                      });
+    });
+  }
+
+  /// Copies `count` slices along dim from `from` (starting at from_at) into `to` (starting at
+  /// into_at): each outer index moves one contiguous block of count × inner elements.
+  static void copy_blocks(const Tensor& from, Tensor& to, int64_t dim, int64_t into_at,
+                          int64_t count, int64_t from_at) {
+    int64_t outer = 1;
+    for (int64_t d = 0; d < dim; ++d) outer *= from.size(d);
+    int64_t inner = 1;
+    for (int64_t d = dim + 1; d < from.dim(); ++d) inner *= from.size(d);
+    const std::size_t bytes = element_size(from.dtype());
+    const auto* source = static_cast<const char*>(from.raw_data());
+    auto* target = static_cast<char*>(to.raw_data());
+    const int64_t from_extent = from.size(dim);
+    const int64_t to_extent = to.size(dim);
+    for (int64_t o = 0; o < outer; ++o) {
+      std::memcpy(target + ((o * to_extent + into_at) * inner) * bytes,
+                  source + ((o * from_extent + from_at) * inner) * bytes, static_cast<std::size_t>(count * inner) * bytes);
+    }
+  }
+
+  template <class Draw>
+  static void fill_random(Tensor& out, uint64_t seed, uint64_t first_block, Draw&& draw) {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      constexpr int lanes = philox::per_block<T>;
+      T* z = out.data<T>();
+      const int64_t n = out.numel();
+      for (int64_t i = 0; i < n; i += lanes) {
+        const philox::Block block = philox::stream_block(seed, first_block + static_cast<uint64_t>(i / lanes));
+        for (int lane = 0; lane < lanes && i + lane < n; ++lane) z[i + lane] = draw(block, lane, zero);
+      }
+    });
+  }
+};
+
+}  // namespace
+
+const Backend& cpu_backend() {
+  static const CpuBackend instance;
+  return instance;
+}
+
+}  // namespace ebm::cpu

@@ -1,0 +1,105 @@
+// The differentiable ops. Each is differentiable to any order: its derivative rule, next to its
+// forward in engine/ops/, is written in these same ops. Binary ops broadcast as NumPy does.
+// d/da below is the derivative the rule applies to the incoming gradient g.
+#pragma once
+
+#include <vector>
+
+#include "engine/tensor.hpp"
+
+namespace ebm {
+
+// Arithmetic (engine/ops/arithmetic.cpp). Gradients of broadcast operands are summed back to
+// their own shapes.
+Tensor operator+(const Tensor& a, const Tensor& b);  // d/da = 1, d/db = 1
+Tensor operator-(const Tensor& a, const Tensor& b);  // d/da = 1, d/db = −1
+Tensor operator*(const Tensor& a, const Tensor& b);  // d/da = b, d/db = a
+Tensor operator/(const Tensor& a, const Tensor& b);  // d/da = 1/b, d/db = −a/b²
+Tensor operator-(const Tensor& a);                   // d/da = −1
+Tensor operator+(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator/(double a, const Tensor& b);
+/// scale·a + shift, the primitive behind the scalar operators. d/da = scale.
+Tensor affine(const Tensor& a, double scale, double shift);
+
+/// 1 where the comparison holds, else 0 (same dtype; not differentiable: never requires grad).
+Tensor greater(const Tensor& a, const Tensor& b);
+Tensor less(const Tensor& a, const Tensor& b);
+Tensor greater_equal(const Tensor& a, const Tensor& b);
+Tensor less_equal(const Tensor& a, const Tensor& b);
+Tensor greater(const Tensor& a, double b);
+Tensor less(const Tensor& a, double b);
+Tensor greater_equal(const Tensor& a, double b);
+Tensor less_equal(const Tensor& a, double b);
+/// cond ≠ 0 ? a : b elementwise, broadcasting all three. d/da = [cond], d/db = [¬cond].
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+// Elementwise functions (engine/ops/elementwise.cpp).
+Tensor exp(const Tensor& a);       // d/da = exp(a)
+Tensor log(const Tensor& a);       // d/da = 1/a
+Tensor sqrt(const Tensor& a);      // d/da = 1/(2√a)
+Tensor square(const Tensor& a);    // d/da = 2a
+Tensor pow(const Tensor& a, double exponent);  // d/da = p·aᵖ⁻¹
+Tensor abs(const Tensor& a);       // d/da = sign(a) (0 at 0)
+Tensor sin(const Tensor& a);       // d/da = cos(a)
+Tensor cos(const Tensor& a);       // d/da = −sin(a)
+Tensor tanh(const Tensor& a);      // d/da = 1 − tanh²(a)
+Tensor sigmoid(const Tensor& a);   // σ(a) = 1/(1 + e⁻ᵃ); d/da = σ(a)(1 − σ(a))
+Tensor softplus(const Tensor& a);  // log(1 + eᵃ), stable for large |a|; d/da = σ(a)
+Tensor relu(const Tensor& a);      // max(a, 0); d/da = [a > 0]
+Tensor silu(const Tensor& a);      // a·σ(a), composed of * and sigmoid
+Tensor clamp(const Tensor& a, double low, double high);  // d/da = [low ≤ a ≤ high]
+/// −1, 0 or 1; not differentiable (never requires grad).
+Tensor sign(const Tensor& a);
+/// A copy with its own storage; d/da = 1.
+Tensor clone(const Tensor& a);
+/// Converts the element type; the gradient is converted back.
+Tensor cast(const Tensor& a, DType dtype);
+
+// Reductions and broadcasting (engine/ops/reduction.cpp).
+/// a broadcast to `shape` (materialised). d/da = sum_to(g, a.shape).
+Tensor expand(const Tensor& a, const Shape& shape);
+/// Sums a over the dimensions along which `shape` broadcasts to a's shape. d/da = expand(g, a.shape).
+Tensor sum_to(const Tensor& a, const Shape& shape);
+/// Σ of all elements: a zero-dimensional tensor.
+Tensor sum(const Tensor& a);
+Tensor sum(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor mean(const Tensor& a);
+Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
+/// log Σ exp(a) along dim, computed as m + log Σ exp(a − m) with m = max (detached: the value
+/// does not depend on m, so neither does any derivative).
+Tensor logsumexp(const Tensor& a, int64_t dim, bool keepdim = false);
+/// Maximum along dim; not differentiable (never requires grad).
+Tensor amax(const Tensor& a, int64_t dim, bool keepdim = false);
+
+// Shapes (engine/ops/shape.cpp).
+/// Same elements in a new shape (shares storage); one extent may be −1 (inferred).
+Tensor reshape(const Tensor& a, const Shape& shape);
+/// aᵀ of a 2-D tensor.
+Tensor transpose(const Tensor& a);
+Tensor unsqueeze(const Tensor& a, int64_t dim);
+/// Drops every dimension of extent 1.
+Tensor squeeze(const Tensor& a);
+/// Drops dimension dim, which must have extent 1.
+Tensor squeeze(const Tensor& a, int64_t dim);
+/// a[…, start:end, …] along dim (Python-style negative indices). d/da = g placed into zeros.
+Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t end);
+/// a[…, index, …]: the slice of width 1 with dim removed.
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+/// Zeros of `shape` with a placed at start along dim: the adjoint of slice. d/da = slice(g).
+Tensor slice_backward(const Tensor& a, const Shape& shape, int64_t dim, int64_t start);
+/// Concatenation along dim. d/dtensorsₖ = the k-th slice of g.
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
+
+// Linear algebra (engine/ops/matmul.cpp).
+/// a·b for 2-D a [n, k] and b [k, m]. d/da = g·bᵀ, d/db = aᵀ·g.
+Tensor matmul(const Tensor& a, const Tensor& b);
+/// op(a)·op(b) with op = transpose where asked: matmul without materialising transposes.
+Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
+
+}  // namespace ebm

@@ -1,0 +1,144 @@
+// Elementwise functions, each with its derivative rule written in differentiable ops.
+#include <stdexcept>
+#include <string>
+
+#include "engine/ops/op_support.hpp"
+
+namespace ebm {
+namespace {
+
+Tensor apply_unary(UnaryKernel kernel, const char* op, const Tensor& a) {
+  ops::check_defined(op, a);
+  Tensor out = ops::empty_with(a, a.shape());
+  backend(a.device()).unary(kernel, a, out);
+  return out;
+}
+
+}  // namespace
+
+/// eᵃ; d/da = eᵃ, the output itself.
+Tensor exp(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Exp, "exp", a), "exp", {a}, {}, SaveOutput::Yes,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g * node.output()}; });
+}
+
+/// ln a; d/da = 1/a.
+Tensor log(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Log, "log", a), "log", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g / node.saved(0)}; });
+}
+
+/// √a; d/da = 1/(2√a).
+Tensor sqrt(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Sqrt, "sqrt", a), "sqrt", {a}, {}, SaveOutput::Yes,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g / (2.0 * node.output())}; });
+}
+
+/// a²; d/da = 2a.
+Tensor square(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Square, "square", a), "square", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {2.0 * (g * node.saved(0))}; });
+}
+
+/// aᵖ; d/da = p·aᵖ⁻¹.
+Tensor pow(const Tensor& a, double exponent) {
+  ops::check_defined("pow", a);
+  Tensor out = ops::empty_with(a, a.shape());
+  backend(a.device()).power(a, exponent, out);
+  return record(std::move(out), "pow", {a}, {a}, SaveOutput::No,
+                [exponent](const Node& node, const Tensor& g) -> Gradients {
+                  if (exponent == 0.0) return {zeros_like(g)};
+                  if (exponent == 1.0) return {g};
+                  return {exponent * (g * pow(node.saved(0), exponent - 1.0))};
+                });
+}
+
+/// |a|; d/da = sign(a), 0 at the kink.
+Tensor abs(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Abs, "abs", a), "abs", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g * sign(node.saved(0))}; });
+}
+
+/// sin a; d/da = cos a.
+Tensor sin(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Sin, "sin", a), "sin", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g * cos(node.saved(0))}; });
+}
+
+/// cos a; d/da = −sin a.
+Tensor cos(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Cos, "cos", a), "cos", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {-(g * sin(node.saved(0)))}; });
+}
+
+/// tanh a; d/da = 1 − tanh² a, from the output.
+Tensor tanh(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Tanh, "tanh", a), "tanh", {a}, {}, SaveOutput::Yes,
+                [](const Node& node, const Tensor& g) -> Gradients {
+                  return {g * (1.0 - square(node.output()))};
+                });
+}
+
+/// σ(a) = 1/(1 + e⁻ᵃ); d/da = σ(1 − σ), from the output.
+Tensor sigmoid(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Sigmoid, "sigmoid", a), "sigmoid", {a}, {}, SaveOutput::Yes,
+                [](const Node& node, const Tensor& g) -> Gradients {
+                  const Tensor s = node.output();
+                  return {g * (s * (1.0 - s))};
+                });
+}
+
+/// log(1 + eᵃ), evaluated as max(a, 0) + log(1 + e^−|a|) so that large |a| neither overflows
+/// nor loses the linear part; d/da = σ(a).
+Tensor softplus(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Softplus, "softplus", a), "softplus", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g * sigmoid(node.saved(0))}; });
+}
+
+/// max(a, 0); d/da = [a > 0].
+Tensor relu(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Relu, "relu", a), "relu", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g * greater(node.saved(0), 0.0)}; });
+}
+
+/// a·σ(a) (SiLU, "swish"), composed so that every order of derivative follows from * and σ.
+Tensor silu(const Tensor& a) { return a * sigmoid(a); }
+
+/// min(max(a, low), high); d/da = [low ≤ a ≤ high].
+Tensor clamp(const Tensor& a, double low, double high) {
+  ops::check_defined("clamp", a);
+  if (!(low <= high)) {
+    throw std::invalid_argument("clamp: low (" + std::to_string(low) + ") must not exceed high (" +
+                                std::to_string(high) + ")");
+  }
+  Tensor out = ops::empty_with(a, a.shape());
+  backend(a.device()).clamp(a, low, high, out);
+  return record(std::move(out), "clamp", {a}, {a}, SaveOutput::No,
+                [low, high](const Node& node, const Tensor& g) -> Gradients {
+                  const Tensor x = node.saved(0);
+                  return {g * (greater_equal(x, low) * less_equal(x, high))};
+                });
+}
+
+Tensor sign(const Tensor& a) { return apply_unary(UnaryKernel::Sign, "sign", a.detach()); }
+
+/// A copy with storage of its own; d/da = 1.
+Tensor clone(const Tensor& a) {
+  ops::check_defined("clone", a);
+  Tensor out = ops::empty_with(a, a.shape());
+  backend(a.device()).convert(a, out);
+  return record(std::move(out), "clone", {a}, {}, SaveOutput::No,
+                [](const Node&, const Tensor& g) -> Gradients { return {g}; });
+}
+
+/// The same values in another element type; the gradient is converted back.
+Tensor cast(const Tensor& a, DType dtype) {
+  ops::check_defined("cast", a);
+  if (a.dtype() == dtype) return a;
+  Tensor out = empty(a.shape(), dtype, a.device());
+  backend(a.device()).convert(a, out);
+  return record(std::move(out), "cast", {a}, {}, SaveOutput::No,
+                [from = a.dtype()](const Node&, const Tensor& g) -> Gradients { return {cast(g, from)}; });
+}
+
+}  // namespace ebm

@@ -1,0 +1,46 @@
+// Matrix product with optional transposes, so that derivative rules never materialise one.
+#include <stdexcept>
+
+#include "engine/ops/op_support.hpp"
+
+namespace ebm {
+
+Tensor matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, false, false); }
+
+/// C = op(A)·op(B). With g = ∂L/∂C:
+///   ∂L/∂A = g·op(B)ᵀ, or op(B)·gᵀ when A enters transposed;
+///   ∂L/∂B = op(A)ᵀ·g, or gᵀ·op(A) when B enters transposed.
+Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
+  ops::check_compatible("matmul", a, b);
+  if (a.dim() != 2 || b.dim() != 2) {
+    throw std::invalid_argument("matmul: expects 2-D tensors, got shapes " + shape_string(a.shape()) + " and " +
+                                shape_string(b.shape()));
+  }
+  const int64_t rows = transpose_a ? a.size(1) : a.size(0);
+  const int64_t inner_a = transpose_a ? a.size(0) : a.size(1);
+  const int64_t inner_b = transpose_b ? b.size(1) : b.size(0);
+  const int64_t columns = transpose_b ? b.size(0) : b.size(1);
+  if (inner_a != inner_b) {
+    throw std::invalid_argument("matmul: shapes " + shape_string(a.shape()) + (transpose_a ? "ᵀ" : "") + " and " +
+                                shape_string(b.shape()) + (transpose_b ? "ᵀ" : "") + " do not align: inner extents " +
+                                std::to_string(inner_a) + " and " + std::to_string(inner_b) + " must match");
+  }
+  Tensor out = ops::empty_with(a, {rows, columns});
+  backend(a.device()).matmul(a, transpose_a, b, transpose_b, out);
+  return record(std::move(out), "matmul", {a, b}, {a, b}, SaveOutput::No,
+                [transpose_a, transpose_b](const Node& node, const Tensor& g) -> Gradients {
+                  const Tensor a = node.saved(0);
+                  const Tensor b = node.saved(1);
+                  Tensor grad_a;
+                  Tensor grad_b;
+                  if (node.needs_grad(0)) {
+                    grad_a = transpose_a ? matmul(b, g, transpose_b, true) : matmul(g, b, false, !transpose_b);
+                  }
+                  if (node.needs_grad(1)) {
+                    grad_b = transpose_b ? matmul(g, a, true, transpose_a) : matmul(a, g, !transpose_a, false);
+                  }
+                  return {grad_a, grad_b};
+                });
+}
+
+}  // namespace ebm

@@ -1,0 +1,19 @@
+// Checks and allocation shared by the op definitions (internal to engine/ops/).
+#pragma once
+
+#include "engine/autograd/node.hpp"
+#include "engine/backend.hpp"
+#include "engine/ops.hpp"
+
+namespace ebm::ops {
+
+/// Throws std::invalid_argument naming `op` when the tensor is undefined.
+void check_defined(const char* op, const Tensor& a);
+/// Throws when a and b are undefined or differ in dtype or device, naming `op` and both.
+void check_compatible(const char* op, const Tensor& a, const Tensor& b);
+/// An uninitialised tensor with a's dtype and device.
+Tensor empty_with(const Tensor& a, const Shape& shape);
+/// A zero-dimensional tensor of a's dtype and device.
+Tensor scalar_like(const Tensor& a, double value);
+
+}  // namespace ebm::ops

@@ -1,0 +1,84 @@
+// Philox 4x32-10 (Salmon et al., "Parallel Random Numbers: As Easy as 1, 2, 3", SC 2011) and the
+// maps from its words to uniform and normal numbers. Plain portable code with no state: the n-th
+// number of a stream is a pure function of (seed, counter), so a CUDA kernel that includes this
+// header produces the same integers as the CPU.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define EBM_HOST_DEVICE __host__ __device__
+#else
+#define EBM_HOST_DEVICE
+#endif
+
+namespace ebm::philox {
+
+struct Block {
+  uint32_t word[4];
+};
+
+/// One Philox round: two 32×32→64 multiplications, the high halves xor-ed with the other words
+/// and the key (a Feistel-like step).
+EBM_HOST_DEVICE inline Block round(Block counter, uint32_t key0, uint32_t key1) {
+  const uint64_t product0 = uint64_t{0xD2511F53u} * counter.word[0];
+  const uint64_t product1 = uint64_t{0xCD9E8D57u} * counter.word[2];
+  return Block{{static_cast<uint32_t>(product1 >> 32) ^ counter.word[1] ^ key0,
+                static_cast<uint32_t>(product1),
+                static_cast<uint32_t>(product0 >> 32) ^ counter.word[3] ^ key1,
+                static_cast<uint32_t>(product0)}};
+}
+
+/// Philox 4x32 with 10 rounds; the key is bumped by the Weyl constants between rounds.
+EBM_HOST_DEVICE inline Block philox4x32_10(Block counter, uint32_t key0, uint32_t key1) {
+  for (int r = 0; r < 10; ++r) {
+    if (r > 0) {
+      key0 += 0x9E3779B9u;
+      key1 += 0xBB67AE85u;
+    }
+    counter = round(counter, key0, key1);
+  }
+  return counter;
+}
+
+/// The block at position `index` of the stream keyed by `seed`: counter = (index, 0).
+EBM_HOST_DEVICE inline Block stream_block(uint64_t seed, uint64_t index) {
+  return philox4x32_10(Block{{static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32), 0u, 0u}},
+                       static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+}
+
+/// Elements drawn from one block: four for float32 (32 bits each), two for float64 (64 bits each).
+template <class T>
+inline constexpr int per_block = sizeof(T) == 4 ? 4 : 2;
+
+/// Uniform in [0, 1) with 24 (float) or 53 (double) random bits, element `lane` of the block.
+template <class T>
+EBM_HOST_DEVICE inline T uniform(const Block& block, int lane) {
+  if constexpr (sizeof(T) == 4) {
+    return static_cast<T>(block.word[lane] >> 8) * T(1.0 / 16777216.0);
+  } else {
+    const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
+    return static_cast<T>(bits >> 11) * T(1.0 / 9007199254740992.0);
+  }
+}
+
+/// Uniform in the open interval (0, 1) in double precision, for Box–Muller's logarithm.
+EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane, int per_block_lanes) {
+  if (per_block_lanes == 4) return (double(block.word[lane]) + 0.5) * (1.0 / 4294967296.0);
+  const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
+  return (double(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/// Standard normal, element `lane` of the block, by Box–Muller on lane pairs (2k, 2k+1):
+/// r = √(−2 log u₁), z₂ₖ = r cos 2πu₂, z₂ₖ₊₁ = r sin 2πu₂. Computed in double, then rounded to T.
+template <class T>
+EBM_HOST_DEVICE inline T normal(const Block& block, int lane) {
+  constexpr int lanes = per_block<T>;
+  const int first = lane & ~1;
+  const double radius = std::sqrt(-2.0 * std::log(open_uniform(block, first, lanes)));
+  const double angle = 6.283185307179586 * open_uniform(block, first + 1, lanes);
+  return static_cast<T>(lane == first ? radius * std::cos(angle) : radius * std::sin(angle));
+}
+
+}  // namespace ebm::philox

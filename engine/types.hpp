@@ -1,0 +1,34 @@
+// The vocabulary every layer shares: element types, devices and shapes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+enum class DType { Float32, Float64 };
+enum class Device { CPU, CUDA };
+using Shape = std::vector<int64_t>;
+
+/// "float32" or "float64".
+const char* dtype_name(DType dtype);
+/// "cpu" or "cuda".
+const char* device_name(Device device);
+/// Bytes per element: 4 or 8.
+std::size_t element_size(DType dtype);
+
+/// "[2, 3]"; "[]" for a zero-dimensional tensor.
+std::string shape_string(const Shape& shape);
+/// Product of the extents; 1 for a zero-dimensional tensor.
+int64_t shape_numel(const Shape& shape);
+
+/// NumPy broadcasting: aligns trailing dimensions, each pair equal or one of them 1.
+/// Throws std::invalid_argument naming `op` and both shapes when they do not broadcast.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+
+/// Maps a possibly negative dimension into [0, rank); throws naming `op` when out of range.
+int64_t normalize_dim(const char* op, int64_t dim, int64_t rank);
+
+}  // namespace ebm
