@@ -36,7 +36,8 @@ std::vector<double> evaluate_shifted(const DifferentiableFunction& f, const std:
   std::vector<Tensor> shifted = leaves;
   std::vector<double> values = leaves[input].to_vector();
   values[static_cast<std::size_t>(element)] += delta;
-  shifted[input] = tensor(values, leaves[input].shape(), DType::Float64, leaves[input].device());
+  shifted[input] = tensor(values, leaves[input].shape(), DType::Float64, leaves[input].device())
+                       .requires_grad_(leaves[input].requires_grad());
   return f(shifted).to_vector();  // with grad mode on: f may itself differentiate (gradgradcheck)
 }
 

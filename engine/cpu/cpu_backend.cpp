@@ -31,6 +31,12 @@ void with_type(DType dtype, Body&& body) {
   }
 }
 
+/// Below this, Eigen's vectorised exp returns its clamped value instead of underflowing to 0.
+template <class T>
+constexpr T exp_lower_limit() {
+  return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
+}
+
 template <class T>
 ConstArrayMap<T> flat(const Tensor& t) {
   return ConstArrayMap<T>(t.data<T>(), t.numel());
@@ -104,7 +110,11 @@ class CpuBackend final : public Backend {
       const auto x = flat<T>(a);
       auto y = flat<T>(out);
       switch (kernel) {
-        case UnaryKernel::Exp: y = x.exp(); break;
+        case UnaryKernel::Exp:
+          // Eigen's vectorised exp clamps its argument (to about −709 in double, −88 in float),
+          // so exp(−∞) would be a tiny positive number: flush those to 0 as the scalar exp does.
+          y = (x < exp_lower_limit<T>()).select(T(0), x.exp());
+          break;
         case UnaryKernel::Log: y = x.log(); break;
         case UnaryKernel::Sqrt: y = x.sqrt(); break;
         case UnaryKernel::Square: y = x.square(); break;
