@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what ebm needs to build and test from Debian's packages; does nothing when all of it
+# is already there. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(build-essential cmake libeigen3-dev doctest-dev)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "ebm: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+# Writes the C++ block that follows the `<!-- readme-example -->` marker in README.md to
+# readme_example.cpp in the current binary directory; re-runs when README.md changes.
+set(readme ${PROJECT_SOURCE_DIR}/README.md)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${readme})
+file(READ ${readme} text)
+string(FIND "${text}" "<!-- readme-example -->" marker)
+if(marker EQUAL -1)
+  message(FATAL_ERROR "README.md has no <!-- readme-example --> marker")
+endif()
+string(SUBSTRING "${text}" ${marker} -1 text)
+string(REGEX MATCH "```cpp\n(.*)" block "${text}")
+string(REGEX REPLACE "^```cpp\n" "" block "${block}")
+string(FIND "${block}" "```" end)
+string(SUBSTRING "${block}" 0 ${end} code)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/readme_example.cpp.in "${code}")
+configure_file(${CMAKE_CURRENT_BINARY_DIR}/readme_example.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/readme_example.cpp COPYONLY)
