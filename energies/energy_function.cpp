@@ -1,0 +1,75 @@
+#include "energies/energy_function.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "engine/autograd/grad.hpp"
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+
+namespace ebm::energies {
+namespace {
+
+/// True when derivatives taken now must stay differentiable: grad mode is on and x or a
+/// parameter requires grad.
+bool derivatives_recorded(const EnergyFunction& energy, const Tensor& x) {
+  if (!grad_mode_enabled()) return false;
+  if (x.requires_grad()) return true;
+  for (const Tensor& parameter : energy.parameters()) {
+    if (parameter.requires_grad()) return true;
+  }
+  return false;
+}
+
+/// x itself when it already requires grad (so derivatives reach what produced it), else a leaf
+/// that shares its storage.
+Tensor differentiable_input(const Tensor& x) { return x.requires_grad() ? x : x.detach().requires_grad_(); }
+
+}  // namespace
+
+std::vector<Tensor> EnergyFunction::parameters() const { return {}; }
+
+Tensor EnergyFunction::operator()(const Tensor& x) const {
+  if (!x.defined() || x.dim() != 2) {
+    throw std::invalid_argument("energy: expects a batch of points of shape [N, D], got " +
+                                (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
+  }
+  const Tensor e = energy(x);
+  if (!e.defined() || e.shape() != Shape{x.size(0)}) {
+    throw std::logic_error("energy: an energy function must return shape [" + std::to_string(x.size(0)) + "] for input " +
+                           shape_string(x.shape()) + ", this one returned " +
+                           (e.defined() ? shape_string(e.shape()) : std::string("an undefined tensor")));
+  }
+  return e;
+}
+
+Tensor EnergyFunction::gradient(const Tensor& x) const {
+  const bool recorded = derivatives_recorded(*this, x);
+  GradModeGuard recording(true);
+  const Tensor input = differentiable_input(x);
+  const Tensor e = (*this)(input);
+  if (!e.requires_grad()) return zeros_like(x);
+  const Tensor g = grad(sum(e), {input}, {.create_graph = recorded, .allow_unused = true})[0];
+  return g.defined() ? g : zeros_like(x);
+}
+
+Tensor EnergyFunction::score(const Tensor& x) const { return -gradient(x); }
+
+Tensor EnergyFunction::laplacian(const Tensor& x) const {
+  const bool recorded = derivatives_recorded(*this, x);
+  GradModeGuard recording(true);
+  const Tensor input = differentiable_input(x);
+  const Tensor e = (*this)(input);
+  Tensor total = zeros({input.size(0)}, input.dtype(), input.device());
+  if (!e.requires_grad()) return total;
+  const Tensor g = grad(sum(e), {input}, {.create_graph = true, .allow_unused = true})[0];
+  if (!g.defined() || !g.requires_grad()) return total;  // E is at most linear in x
+  for (int64_t d = 0; d < input.size(1); ++d) {
+    const Tensor row = grad(sum(select(g, 1, d)), {input},
+                            {.create_graph = recorded, .allow_unused = true, .retain_graph = true})[0];
+    if (row.defined()) total = total + select(row, 1, d);
+  }
+  return recorded ? total : total.detach();
+}
+
+}  // namespace ebm::energies

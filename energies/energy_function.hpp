@@ -1,0 +1,32 @@
+// The energy-function interface: E maps a batch x [N, D] to energies [N], with p(x) ∝ exp(−E(x)).
+// Subclass it with engine ops and every sampler and loss works with the result.
+#pragma once
+
+#include <vector>
+
+#include "engine/tensor.hpp"
+
+namespace ebm::energies {
+
+class EnergyFunction {
+ public:
+  virtual ~EnergyFunction() = default;
+
+  /// E(x) for x of shape [N, D]; returns shape [N]. Implemented by subclasses with engine ops.
+  virtual Tensor energy(const Tensor& x) const = 0;
+  /// energy(x), with x checked to be [N, D] and the result to be [N].
+  Tensor operator()(const Tensor& x) const;
+  /// Learnable tensors; none by default.
+  virtual std::vector<Tensor> parameters() const;
+
+  /// ∇ₓE, shape [N, D]. Differentiable (recorded with create_graph) when grad mode is on and x or
+  /// a parameter requires grad, as losses need; a plain detached tensor otherwise, as samplers need.
+  Tensor gradient(const Tensor& x) const;
+  /// The score s = −∇ₓE.
+  Tensor score(const Tensor& x) const;
+  /// ΔE = Σ_d ∂²E/∂x_d² per row, shape [N]: D backward passes over one first-order graph.
+  /// Differentiable under the same condition as gradient().
+  Tensor laplacian(const Tensor& x) const;
+};
+
+}  // namespace ebm::energies

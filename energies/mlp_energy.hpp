@@ -1,0 +1,22 @@
+// A neural energy: E(x) = MLP(x) with a final width of 1.
+#pragma once
+
+#include "energies/energy_function.hpp"
+#include "nn/mlp.hpp"
+
+namespace ebm::energies {
+
+class MLPEnergy : public EnergyFunction {
+ public:
+  /// sizes = {D, hidden…, 1}; the last size must be 1.
+  MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation = nn::Activation::SiLU,
+            Generator& generator = default_generator(), DType dtype = DType::Float32);
+  Tensor energy(const Tensor& x) const override;
+  std::vector<Tensor> parameters() const override { return network_.parameters(); }
+  const nn::MLP& network() const { return network_; }
+
+ private:
+  nn::MLP network_;
+};
+
+}  // namespace ebm::energies

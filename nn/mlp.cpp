@@ -1,0 +1,59 @@
+#include "nn/mlp.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "engine/ops.hpp"
+
+namespace ebm::nn {
+
+Linear::Linear(int64_t in_features, int64_t out_features, Generator& generator, DType dtype) {
+  if (in_features <= 0 || out_features <= 0) {
+    throw std::invalid_argument("Linear: features must be positive, got in = " + std::to_string(in_features) +
+                                ", out = " + std::to_string(out_features));
+  }
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
+  const auto uniform = [&](const Shape& shape) {
+    return (rand(shape, generator, dtype) * (2.0 * bound) - bound).detach().requires_grad_();
+  };
+  weight_ = uniform({in_features, out_features});
+  bias_ = uniform({out_features});
+}
+
+Tensor Linear::operator()(const Tensor& x) const {
+  if (!x.defined() || x.dim() != 2 || x.size(1) != weight_.size(0)) {
+    throw std::invalid_argument("Linear: expects input of shape [N, " + std::to_string(weight_.size(0)) + "], got " +
+                                (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
+  }
+  return matmul(x, weight_) + bias_;
+}
+
+MLP::MLP(std::vector<int64_t> sizes, Activation activation, Generator& generator, DType dtype)
+    : sizes_(std::move(sizes)), activation_(activation) {
+  if (sizes_.size() < 2) {
+    throw std::invalid_argument("MLP: needs at least two sizes (input and output), got " +
+                                std::to_string(sizes_.size()));
+  }
+  for (std::size_t i = 0; i + 1 < sizes_.size(); ++i) layers_.emplace_back(sizes_[i], sizes_[i + 1], generator, dtype);
+}
+
+Tensor MLP::operator()(const Tensor& x) const {
+  Tensor h = x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    h = layers_[i](h);
+    if (i + 1 < layers_.size()) h = activate(activation_, h);
+  }
+  return h;
+}
+
+std::vector<Tensor> MLP::parameters() const {
+  std::vector<Tensor> parameters;
+  for (const Linear& layer : layers_) {
+    parameters.push_back(layer.weight());
+    parameters.push_back(layer.bias());
+  }
+  return parameters;
+}
+
+}  // namespace ebm::nn

@@ -1,0 +1,49 @@
+// Linear layers and multilayer perceptrons.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/generator.hpp"
+#include "engine/tensor.hpp"
+#include "nn/activation.hpp"
+
+namespace ebm::nn {
+
+/// y = x W + b with W [in, out] and b [out]. Initialised as PyTorch's Linear: every entry of W
+/// and b uniform in ±1/√in.
+class Linear {
+ public:
+  Linear(int64_t in_features, int64_t out_features, Generator& generator = default_generator(),
+         DType dtype = DType::Float32);
+  /// x [N, in] → [N, out].
+  Tensor operator()(const Tensor& x) const;
+  std::vector<Tensor> parameters() const { return {weight_, bias_}; }
+  const Tensor& weight() const { return weight_; }
+  const Tensor& bias() const { return bias_; }
+
+ private:
+  Tensor weight_;
+  Tensor bias_;
+};
+
+/// Linear layers of the given sizes with the activation between them, none after the last:
+/// sizes {2, 128, 128, 1} is 2 → 128 → act → 128 → act → 1.
+class MLP {
+ public:
+  MLP(std::vector<int64_t> sizes, Activation activation = Activation::SiLU,
+      Generator& generator = default_generator(), DType dtype = DType::Float32);
+  /// x [N, sizes.front()] → [N, sizes.back()].
+  Tensor operator()(const Tensor& x) const;
+  /// W1, b1, W2, b2, …; each W has shape [in, out].
+  std::vector<Tensor> parameters() const;
+  const std::vector<int64_t>& sizes() const { return sizes_; }
+  Activation activation() const { return activation_; }
+
+ private:
+  std::vector<int64_t> sizes_;
+  Activation activation_;
+  std::vector<Linear> layers_;
+};
+
+}  // namespace ebm::nn

@@ -1,0 +1,104 @@
+#include "optim/optimizer.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+
+namespace ebm::optim {
+namespace {
+
+void check_positive(const char* optimizer, const char* name, double value, bool allow_zero) {
+  if (!std::isfinite(value) || value < 0 || (!allow_zero && value == 0)) {
+    throw std::invalid_argument(std::string(optimizer) + ": " + name + " must be " +
+                                (allow_zero ? "finite and ≥ 0" : "finite and > 0") + ", got " + std::to_string(value));
+  }
+}
+
+void check_below_one(const char* optimizer, const char* name, double value) {
+  if (!(value >= 0 && value < 1)) {
+    throw std::invalid_argument(std::string(optimizer) + ": " + name + " must be in [0, 1), got " + std::to_string(value));
+  }
+}
+
+/// ∇θ plus the L2 term λθ.
+Tensor decayed_gradient(const Tensor& parameter, double weight_decay) {
+  const Tensor gradient = parameter.grad().detach();
+  return weight_decay == 0 ? gradient : gradient + weight_decay * parameter.detach();
+}
+
+}  // namespace
+
+Optimizer::Optimizer(std::vector<Tensor> parameters) : parameters_(std::move(parameters)) {
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    if (!parameters_[i].defined() || !parameters_[i].is_leaf() || !parameters_[i].requires_grad()) {
+      throw std::invalid_argument("optimizer: parameter " + std::to_string(i) +
+                                  " must be a defined leaf tensor that requires grad");
+    }
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& parameter : parameters_) parameter.zero_grad();
+}
+
+SGD::SGD(std::vector<Tensor> parameters, SGDOptions options)
+    : Optimizer(std::move(parameters)), options_(options), momentum_buffers_(parameters_.size()) {
+  check_positive("SGD", "lr", options.lr, false);
+  check_positive("SGD", "momentum", options.momentum, true);
+  check_positive("SGD", "weight_decay", options.weight_decay, true);
+}
+
+void SGD::step() {
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    Tensor& parameter = parameters_[i];
+    if (!parameter.grad().defined()) continue;
+    Tensor direction = decayed_gradient(parameter, options_.weight_decay);
+    if (options_.momentum != 0) {
+      Tensor& buffer = momentum_buffers_[i];
+      buffer = buffer.defined() ? options_.momentum * buffer + direction : clone(direction);
+      direction = buffer;
+    }
+    parameter.copy_(parameter - options_.lr * direction);
+  }
+}
+
+Adam::Adam(std::vector<Tensor> parameters, AdamOptions options)
+    : Optimizer(std::move(parameters)),
+      options_(options),
+      first_moments_(parameters_.size()),
+      second_moments_(parameters_.size()),
+      update_counts_(parameters_.size(), 0) {
+  check_positive("Adam", "lr", options.lr, false);
+  check_below_one("Adam", "beta1", options.beta1);
+  check_below_one("Adam", "beta2", options.beta2);
+  check_positive("Adam", "eps", options.eps, true);
+  check_positive("Adam", "weight_decay", options.weight_decay, true);
+}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    Tensor& parameter = parameters_[i];
+    if (!parameter.grad().defined()) continue;
+    const auto t = static_cast<double>(++update_counts_[i]);
+    const double bias_correction1 = 1 - std::pow(options_.beta1, t);
+    const double bias_correction2 = 1 - std::pow(options_.beta2, t);
+    const Tensor gradient = decayed_gradient(parameter, options_.weight_decay);
+    Tensor& m = first_moments_[i];
+    Tensor& v = second_moments_[i];
+    if (!m.defined()) {
+      m = zeros_like(parameter);
+      v = zeros_like(parameter);
+    }
+    m = options_.beta1 * m + (1 - options_.beta1) * gradient;
+    v = options_.beta2 * v + (1 - options_.beta2) * square(gradient);
+    const Tensor denominator = sqrt(v / bias_correction2) + options_.eps;
+    parameter.copy_(parameter - (options_.lr / bias_correction1) * (m / denominator));
+  }
+}
+
+}  // namespace ebm::optim
