@@ -1,6 +1,8 @@
 // Every built-in energy against its closed-form value, gradient and Laplacian (float64), and a
 // user-defined energy trained end to end.
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <numbers>
 
@@ -334,7 +336,7 @@ TEST_CASE("a user-defined energy trains end to end: score matching with Adam, th
   }
   CHECK(max_relative_error(energy->parameters()[0].to_vector(), sample_mean) < 1e-3);
 
-  const std::string path = "user_energy_test.ebm";
+  const std::string path = (std::filesystem::temp_directory_path() / "ebm_user_energy_test.ebm").string();
   save(energy->parameters(), path);
   LearnableWell restored(0.5);
   std::vector<Tensor> parameters = restored.parameters();
