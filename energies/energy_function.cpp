@@ -43,14 +43,16 @@ Tensor EnergyFunction::operator()(const Tensor& x) const {
   return e;
 }
 
-Tensor EnergyFunction::gradient(const Tensor& x) const {
+Tensor EnergyFunction::gradient(const Tensor& x) const { return energy_and_gradient(x).second; }
+
+std::pair<Tensor, Tensor> EnergyFunction::energy_and_gradient(const Tensor& x) const {
   const bool recorded = derivatives_recorded(*this, x);
   GradModeGuard recording(true);
   const Tensor input = differentiable_input(x);
   const Tensor e = (*this)(input);
-  if (!e.requires_grad()) return zeros_like(x);
+  if (!e.requires_grad()) return {e, zeros_like(x)};
   const Tensor g = grad(sum(e), {input}, {.create_graph = recorded, .allow_unused = true})[0];
-  return g.defined() ? g : zeros_like(x);
+  return {recorded ? e : e.detach(), g.defined() ? g : zeros_like(x)};
 }
 
 Tensor EnergyFunction::score(const Tensor& x) const { return -gradient(x); }

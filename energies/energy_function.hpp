@@ -2,6 +2,7 @@
 // Subclass it with engine ops and every sampler and loss works with the result.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "engine/tensor.hpp"
@@ -22,6 +23,8 @@ class EnergyFunction {
   /// ∇ₓE, shape [N, D]. Differentiable (recorded with create_graph) when grad mode is on and x or
   /// a parameter requires grad, as losses need; a plain detached tensor otherwise, as samplers need.
   Tensor gradient(const Tensor& x) const;
+  /// E(x) and ∇ₓE from one forward and one backward pass, recorded as gradient() is.
+  std::pair<Tensor, Tensor> energy_and_gradient(const Tensor& x) const;
   /// The score s = −∇ₓE.
   Tensor score(const Tensor& x) const;
   /// ΔE = Σ_d ∂²E/∂x_d² per row, shape [N]: D backward passes over one first-order graph.

@@ -1,0 +1,66 @@
+#include "samplers/hmc.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "samplers/metropolis.hpp"
+
+namespace ebm::samplers {
+
+HamiltonianMonteCarlo::HamiltonianMonteCarlo(std::shared_ptr<energies::EnergyFunction> energy, HMCOptions options)
+    : Sampler(std::move(energy)), options_(std::move(options)) {
+  check_step_size("HamiltonianMonteCarlo", options_.step_size);
+  if (options_.n_leapfrog < 1) {
+    throw std::invalid_argument("HamiltonianMonteCarlo: n_leapfrog must be ≥ 1, got " + std::to_string(options_.n_leapfrog));
+  }
+  if (options_.mass.empty()) throw std::invalid_argument("HamiltonianMonteCarlo: mass must hold 1 or D values");
+  for (double m : options_.mass) {
+    if (!(std::isfinite(m) && m > 0)) {
+      throw std::invalid_argument("HamiltonianMonteCarlo: every mass must be finite and > 0, got " + std::to_string(m));
+    }
+  }
+}
+
+Tensor HamiltonianMonteCarlo::sample(const Tensor& x0, int64_t n_steps, Generator& generator) {
+  const char* name = "HamiltonianMonteCarlo";
+  Tensor x = begin_run(name, x0, n_steps, options_.chain);
+  const int64_t d = x.size(1);
+  const auto masses = static_cast<int64_t>(options_.mass.size());
+  if (masses != 1 && masses != d) {
+    throw std::invalid_argument(std::string(name) + ": mass has " + std::to_string(masses) +
+                                " values; it needs 1 (scalar) or D = " + std::to_string(d) + " (diagonal)");
+  }
+  NoGradGuard no_grad;
+  const Tensor mass = tensor(options_.mass, {masses}, x.dtype(), x.device());
+  const Tensor momentum_scale = sqrt(mass);
+  const auto kinetic = [&](const Tensor& p) { return 0.5 * sum(square(p) / mass, 1); };
+
+  auto [energy, gradient] = energy_and_gradient(x);
+  for (int64_t t = 0; t < n_steps; ++t) {
+    const double epsilon = scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
+    const Tensor p0 = randn_like(x, generator) * momentum_scale;
+    Tensor position = x;
+    Tensor p = p0 - (epsilon / 2) * gradient;
+    Tensor end_energy;
+    Tensor end_gradient;
+    for (int64_t l = 1; l <= options_.n_leapfrog; ++l) {
+      position = position + epsilon * (p / mass);
+      std::tie(end_energy, end_gradient) = energy_and_gradient(position);
+      p = p - (l < options_.n_leapfrog ? epsilon : epsilon / 2) * end_gradient;
+    }
+    const Tensor log_ratio = (energy + kinetic(p0)) - (end_energy + kinetic(p));
+    const Tensor accepted = metropolis_accept(log_ratio, generator);
+    x = take_where(accepted, position, x);
+    energy = take_where(accepted, end_energy, energy);
+    gradient = take_where(accepted, end_gradient, gradient);
+    count_acceptances(accepted);
+    end_step(name, t, n_steps, x, energy, epsilon, options_.chain);
+  }
+  finish_acceptance(n_steps);
+  return x;
+}
+
+}  // namespace ebm::samplers

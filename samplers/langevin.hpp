@@ -1,0 +1,52 @@
+// Langevin dynamics: unadjusted (ULA) and annealed over noise levels.
+#pragma once
+
+#include "samplers/sampler.hpp"
+
+namespace ebm::samplers {
+
+struct LangevinOptions {
+  double step_size = 1e-2;
+  double noise_scale = 1.0;
+  ChainOptions chain = {};
+};
+
+/// x ← x − η∇E(x) + √(2η)·τ·ξ, ξ ~ N(0, I), τ = noise_scale. With τ = 1 the chain targets
+/// p ∝ exp(−E) up to an O(η) bias (no Metropolis correction: see MALA); with τ ≠ 1 it targets
+/// exp(−E/τ²).
+class LangevinDynamics : public Sampler {
+ public:
+  LangevinDynamics(std::shared_ptr<energies::EnergyFunction> energy, LangevinOptions options = {});
+  Tensor sample(const Tensor& x0, int64_t n_steps, Generator& generator = default_generator()) override;
+  const LangevinOptions& options() const { return options_; }
+
+ private:
+  LangevinOptions options_;
+};
+
+struct AnnealedLangevinOptions {
+  std::vector<double> sigmas = {1.0, 0.5, 0.25, 0.1};
+  double step_size = 2e-5;
+  int64_t steps_per_level = 100;
+  ChainOptions chain = {};  // its schedule must stay Constant: the levels set the step sizes
+};
+
+/// Annealed Langevin (Song & Ermon 2019): for each noise level σ₁ > … > σ_L in turn, Langevin steps
+/// with step size αᵢ = ε·σᵢ²/σ_L². An energy that is energies::NoiseConditional is switched to σᵢ
+/// before level i; any other energy is used as it is at every level.
+class AnnealedLangevin : public Sampler {
+ public:
+  AnnealedLangevin(std::shared_ptr<energies::EnergyFunction> energy, AnnealedLangevinOptions options = {});
+  /// n_steps steps in all, shared equally by the levels (the last level takes the remainder).
+  Tensor sample(const Tensor& x0, int64_t n_steps, Generator& generator = default_generator()) override;
+  /// The whole annealing schedule: steps_per_level steps at each level.
+  Tensor sample(const Tensor& x0, Generator& generator = default_generator());
+  /// αᵢ = ε·σᵢ²/σ_L² for level i.
+  double level_step_size(std::size_t level) const;
+  const AnnealedLangevinOptions& options() const { return options_; }
+
+ private:
+  AnnealedLangevinOptions options_;
+};
+
+}  // namespace ebm::samplers

@@ -1,0 +1,54 @@
+#include "samplers/mala.hpp"
+
+#include <cmath>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "samplers/metropolis.hpp"
+
+namespace ebm::samplers {
+namespace {
+
+/// log q(to | from) = −‖to − from + η∇E(from)‖²/(4η), up to a constant that cancels.
+Tensor log_proposal_density(const Tensor& to, const Tensor& from, const Tensor& gradient_at_from, double eta) {
+  return -sum(square(to - from + eta * gradient_at_from), 1) / (4 * eta);
+}
+
+}  // namespace
+
+MALA::MALA(std::shared_ptr<energies::EnergyFunction> energy, MALAOptions options)
+    : Sampler(std::move(energy)), options_(options) {
+  check_step_size("MALA", options.step_size);
+}
+
+Tensor MALA::log_acceptance_ratio(const Tensor& x, const Tensor& y, double step_size) {
+  const auto [energy_x, gradient_x] = energy_and_gradient(x);
+  const auto [energy_y, gradient_y] = energy_and_gradient(y);
+  NoGradGuard no_grad;
+  return (energy_x - energy_y) + log_proposal_density(x, y, gradient_y, step_size) -
+         log_proposal_density(y, x, gradient_x, step_size);
+}
+
+Tensor MALA::sample(const Tensor& x0, int64_t n_steps, Generator& generator) {
+  const char* name = "MALA";
+  Tensor x = begin_run(name, x0, n_steps, options_.chain);
+  NoGradGuard no_grad;
+  auto [energy, gradient] = energy_and_gradient(x);
+  for (int64_t t = 0; t < n_steps; ++t) {
+    const double eta = scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
+    const Tensor y = x - eta * gradient + std::sqrt(2 * eta) * randn_like(x, generator);
+    const auto [energy_y, gradient_y] = energy_and_gradient(y);
+    const Tensor log_ratio = (energy - energy_y) + log_proposal_density(x, y, gradient_y, eta) -
+                             log_proposal_density(y, x, gradient, eta);
+    const Tensor accepted = metropolis_accept(log_ratio, generator);
+    x = take_where(accepted, y, x);
+    energy = take_where(accepted, energy_y, energy);
+    gradient = take_where(accepted, gradient_y, gradient);
+    count_acceptances(accepted);
+    end_step(name, t, n_steps, x, energy, eta, options_.chain);
+  }
+  finish_acceptance(n_steps);
+  return x;
+}
+
+}  // namespace ebm::samplers

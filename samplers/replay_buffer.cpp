@@ -1,0 +1,93 @@
+#include "samplers/replay_buffer.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+
+namespace ebm::samplers {
+namespace {
+
+Tensor uniform_in_box(const Shape& shape, const ReplayBufferOptions& options, Generator& generator, DType dtype) {
+  return rand(shape, generator, dtype) * (options.high - options.low) + options.low;
+}
+
+}  // namespace
+
+ReplayBuffer::ReplayBuffer(int64_t dim, ReplayBufferOptions options, Generator& generator, DType dtype)
+    : options_(options) {
+  if (dim < 1) throw std::invalid_argument("ReplayBuffer: dim must be ≥ 1, got " + std::to_string(dim));
+  if (options.capacity < 1) {
+    throw std::invalid_argument("ReplayBuffer: capacity must be ≥ 1, got " + std::to_string(options.capacity));
+  }
+  if (!(options.reinit_fraction >= 0 && options.reinit_fraction <= 1)) {
+    throw std::invalid_argument("ReplayBuffer: reinit_fraction must be in [0, 1], got " +
+                                std::to_string(options.reinit_fraction));
+  }
+  if (!(std::isfinite(options.low) && std::isfinite(options.high) && options.low < options.high)) {
+    throw std::invalid_argument("ReplayBuffer: the box needs finite low < high, got [" + std::to_string(options.low) +
+                                ", " + std::to_string(options.high) + "]");
+  }
+  NoGradGuard no_grad;
+  states_ = uniform_in_box({options.capacity, dim}, options, generator, dtype);
+}
+
+ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator) {
+  if (n < 1 || n > options_.capacity) {
+    throw std::invalid_argument("ReplayBuffer: can draw 1 to " + std::to_string(options_.capacity) +
+                                " distinct chains (the capacity), asked for " + std::to_string(n));
+  }
+  NoGradGuard no_grad;
+  // Floyd's algorithm: n distinct slots from n uniform numbers.
+  const std::vector<double> u = rand({n}, generator, DType::Float64).to_vector();
+  Draw draw;
+  std::unordered_set<int64_t> taken;
+  for (int64_t j = options_.capacity - n, k = 0; j < options_.capacity; ++j, ++k) {
+    const auto candidate = std::min(j, static_cast<int64_t>(u[static_cast<std::size_t>(k)] * static_cast<double>(j + 1)));
+    const int64_t slot = taken.insert(candidate).second ? candidate : j;
+    if (slot == j) taken.insert(j);
+    draw.slots.push_back(slot);
+  }
+  const int64_t d = dim();
+  const std::size_t row_bytes = static_cast<std::size_t>(d) * element_size(states_.dtype());
+  Tensor stored = empty({n, d}, states_.dtype());
+  for (int64_t i = 0; i < n; ++i) {
+    std::memcpy(static_cast<char*>(stored.raw_data()) + static_cast<std::size_t>(i) * row_bytes,
+                static_cast<const char*>(states_.raw_data()) + static_cast<std::size_t>(draw.slots[static_cast<std::size_t>(i)]) * row_bytes,
+                row_bytes);
+  }
+  const Tensor restart = unsqueeze(less(rand({n}, generator, states_.dtype()), options_.reinit_fraction), 1);
+  draw.states = where(restart, uniform_in_box({n, d}, options_, generator, states_.dtype()), stored);
+  return draw;
+}
+
+void ReplayBuffer::update(const std::vector<int64_t>& slots, const Tensor& states) {
+  const int64_t d = dim();
+  if (!states.defined() || states.shape() != Shape{static_cast<int64_t>(slots.size()), d}) {
+    throw std::invalid_argument("ReplayBuffer: update needs states of shape [" + std::to_string(slots.size()) + ", " +
+                                std::to_string(d) + "], got " +
+                                (states.defined() ? shape_string(states.shape()) : std::string("an undefined tensor")));
+  }
+  const Tensor host = states.detach().to(Device::CPU).to(states_.dtype());
+  if (!std::isfinite(sum(host).item())) {
+    throw std::invalid_argument("ReplayBuffer: refusing to store non-finite states (the chains diverged)");
+  }
+  const std::size_t row_bytes = static_cast<std::size_t>(d) * element_size(states_.dtype());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i] < 0 || slots[i] >= options_.capacity) {
+      throw std::invalid_argument("ReplayBuffer: slot " + std::to_string(slots[i]) + " is outside [0, " +
+                                  std::to_string(options_.capacity) + ")");
+    }
+  }
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    std::memcpy(static_cast<char*>(states_.raw_data()) + static_cast<std::size_t>(slots[i]) * row_bytes,
+                static_cast<const char*>(host.raw_data()) + i * row_bytes, row_bytes);
+  }
+  states_.bump_version();
+}
+
+}  // namespace ebm::samplers

@@ -1,0 +1,311 @@
+// Samplers against known distributions. Tolerances are multiples of the Monte Carlo standard
+// error of the estimate, written next to each check; seeds are fixed, so runs are reproducible.
+#include <cmath>
+#include <memory>
+
+#include "test_support.hpp"
+
+namespace {
+
+using namespace ebm;
+using namespace ebm::samplers;
+using ebm::energies::EnergyFunction;
+
+/// Mean and covariance of the rows of a [N, 2] sample.
+struct Moments {
+  double mean[2] = {0, 0};
+  double cov[2][2] = {{0, 0}, {0, 0}};
+};
+
+Moments moments(const Tensor& x) {
+  const std::vector<double> v = x.to_vector();
+  const auto n = static_cast<double>(x.size(0));
+  Moments m;
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    for (int a = 0; a < 2; ++a) m.mean[a] += v[static_cast<std::size_t>(2 * i + a)] / n;
+  }
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    for (int a = 0; a < 2; ++a) {
+      for (int b = 0; b < 2; ++b) {
+        m.cov[a][b] += (v[static_cast<std::size_t>(2 * i + a)] - m.mean[a]) * (v[static_cast<std::size_t>(2 * i + b)] - m.mean[b]) / (n - 1);
+      }
+    }
+  }
+  return m;
+}
+
+/// The ρ = 0.8 Gaussian with mean (1, −1) and unit variances.
+std::shared_ptr<energies::Gaussian> correlated_gaussian() {
+  return std::make_shared<energies::Gaussian>(tensor({1.0, -1.0}, {2}, DType::Float64),
+                                              tensor({1.0, 0.8, 0.8, 1.0}, {2, 2}, DType::Float64));
+}
+
+/// Checks sample moments against (mean, cov) for N independent chains: the standard error of a
+/// mean is √(Σ_aa/N) and of a covariance entry √((Σ_ab² + Σ_aa·Σ_bb)/N); the tolerance is 5 of them.
+void check_moments(const Tensor& samples, const double mean[2], const double cov[2][2]) {
+  const auto n = static_cast<double>(samples.size(0));
+  const Moments m = moments(samples);
+  for (int a = 0; a < 2; ++a) {
+    CAPTURE(a);
+    CHECK(std::abs(m.mean[a] - mean[a]) < 5 * std::sqrt(cov[a][a] / n));
+    for (int b = 0; b < 2; ++b) {
+      CAPTURE(b);
+      CHECK(std::abs(m.cov[a][b] - cov[a][b]) < 5 * std::sqrt((cov[a][b] * cov[a][b] + cov[a][a] * cov[b][b]) / n));
+    }
+  }
+}
+
+const double kMean[2] = {1.0, -1.0};
+const double kCov[2][2] = {{1.0, 0.8}, {0.8, 1.0}};
+
+/// A user-defined energy (a unit Gaussian) that counts how often it is evaluated.
+class CountingEnergy : public EnergyFunction {
+ public:
+  Tensor energy(const Tensor& x) const override {
+    ++evaluations;
+    return 0.5 * sum(square(x), 1);
+  }
+  mutable int64_t evaluations = 0;
+};
+
+}  // namespace
+
+TEST_CASE("MALA samples the correlated Gaussian: mean and covariance within Monte Carlo error") {
+  Generator generator(1);
+  MALA mala(correlated_gaussian(), {.step_size = 0.2});
+  const Tensor samples = mala.sample(randn({4000, 2}, generator, DType::Float64) * 3.0, 300, generator);
+  check_moments(samples, kMean, kCov);
+  double acceptance = 0;
+  for (double rate : mala.diagnostics().acceptance_rate) acceptance += rate / 4000;
+  CHECK(acceptance > 0.5);
+  CHECK(acceptance < 1.0);
+}
+
+TEST_CASE("HMC samples the correlated Gaussian, with scalar and diagonal mass") {
+  for (const std::vector<double>& mass : {std::vector<double>{1.0}, std::vector<double>{1.0, 2.0}}) {
+    CAPTURE(mass.size());
+    Generator generator(2);
+    // A trajectory of length εL = 0.8, about a quarter of the narrow direction's period 2π√0.2:
+    // lengths near half a period make that direction flip back and forth and mix slowly.
+    HamiltonianMonteCarlo hmc(correlated_gaussian(), {.step_size = 0.1, .n_leapfrog = 8, .mass = mass});
+    const Tensor samples = hmc.sample(randn({4000, 2}, generator, DType::Float64), 150, generator);
+    check_moments(samples, kMean, kCov);
+  }
+}
+
+TEST_CASE("ULA is biased by O(η): its stationary covariance is (P − ηP²/2)⁻¹, not Σ") {
+  // For x' = x − ηP(x − μ) + √(2η)ξ the stationary covariance C solves C = (I − ηP)C(I − ηP) + 2ηI,
+  // so C = 2η(2ηP − η²P²)⁻¹ = (P − ηP²/2)⁻¹ (P and C commute); for small η, C = Σ + ηI/2 + O(η²).
+  const double eta = 0.05;
+  const double det = 1 - 0.64;
+  const double p[2][2] = {{1 / det, -0.8 / det}, {-0.8 / det, 1 / det}};
+  double a[2][2];  // P − ηP²/2
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) a[i][j] = p[i][j] - eta / 2 * (p[i][0] * p[0][j] + p[i][1] * p[1][j]);
+  }
+  const double a_det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+  const double expected[2][2] = {{a[1][1] / a_det, -a[0][1] / a_det}, {-a[1][0] / a_det, a[0][0] / a_det}};
+  CHECK(std::abs(expected[0][0] - (1 + eta / 2)) < 0.01);
+
+  Generator generator(3);
+  LangevinDynamics ula(correlated_gaussian(), {.step_size = eta});
+  const Tensor samples = ula.sample(randn({4000, 2}, generator, DType::Float64), 500, generator);
+  check_moments(samples, kMean, expected);
+  CHECK(ula.diagnostics().acceptance_rate.empty());
+}
+
+TEST_CASE("noise_scale τ makes Langevin target exp(−E/τ²)") {
+  // Harmonic E = ½x²: the target exp(−x²/(2τ²)) has variance τ², times the ULA factor 1/(1 − η/2).
+  const double tau = 0.5, eta = 0.02;
+  Generator generator(4);
+  LangevinDynamics langevin(std::make_shared<energies::Harmonic>(), {.step_size = eta, .noise_scale = tau});
+  const std::vector<double> v = langevin.sample(zeros({20000, 1}, DType::Float64), 400, generator).to_vector();
+  double variance = 0;
+  for (double value : v) variance += value * value / static_cast<double>(v.size());
+  const double expected = tau * tau / (1 - eta / 2);
+  CHECK(std::abs(variance - expected) < 5 * expected * std::sqrt(2.0 / static_cast<double>(v.size())));
+}
+
+TEST_CASE("MALA is exact for any step size; its acceptance ratio checked by hand") {
+  auto unit = std::make_shared<energies::Harmonic>();
+  MALA mala(unit, {.step_size = 0.5});
+  // E = x²/2, η = 0.5, x = 0.3, y = −0.8:
+  //   log q(y|x) = −(y − x + ηx)²/(4η) = −(−0.95)²/2 = −0.45125
+  //   log q(x|y) = −(x − y + ηy)²/(4η) = −(0.7)²/2 = −0.245
+  //   E(x) − E(y) = 0.045 − 0.32 = −0.275, so log α = −0.275 − 0.245 + 0.45125 = −0.06875.
+  const Tensor x = tensor({0.3}, {1, 1}, DType::Float64);
+  const Tensor y = tensor({-0.8}, {1, 1}, DType::Float64);
+  CHECK(mala.log_acceptance_ratio(x, y, 0.5).item() == doctest::Approx(-0.06875).epsilon(1e-12));
+  // Detailed balance: π(x)q(y|x)α(x→y) = π(y)q(x|y)α(y→x) ⇔ log α(x→y) = −log α(y→x).
+  Generator generator(5);
+  const Tensor a = randn({50, 3}, generator, DType::Float64);
+  const Tensor b = randn({50, 3}, generator, DType::Float64);
+  const auto forward = mala.log_acceptance_ratio(a, b, 0.3).to_vector();
+  const auto backward = mala.log_acceptance_ratio(b, a, 0.3).to_vector();
+  for (std::size_t i = 0; i < forward.size(); ++i) CHECK(forward[i] == doctest::Approx(-backward[i]).epsilon(1e-12));
+
+  // With η = 1.5, ULA's variance would be 1/(1 − η/2) = 4; MALA's stays 1.
+  MALA large_steps(unit, {.step_size = 1.5});
+  const std::vector<double> v = large_steps.sample(zeros({20000, 1}, DType::Float64), 300, generator).to_vector();
+  double variance = 0;
+  for (double value : v) variance += value * value / static_cast<double>(v.size());
+  CHECK(std::abs(variance - 1) < 5 * std::sqrt(2.0 / static_cast<double>(v.size())));
+}
+
+TEST_CASE("DoubleWell: the fraction of chains in each well matches the analytic mass") {
+  // E = 2Σᵢ(xᵢ² − 1)² in D = 2 is symmetric in each coordinate: each quadrant holds mass ¼.
+  // Chains start in one well; with η = 0.02 for 2,000 steps (40 time units) they cross the
+  // barrier many times. Standard error of a fraction: √(¼·¾/N).
+  Generator generator(6);
+  const int64_t n = 4000;
+  MALA mala(std::make_shared<energies::DoubleWell>(), {.step_size = 0.02});
+  const std::vector<double> v = mala.sample(ones({n, 2}, DType::Float64), 2000, generator).to_vector();
+  double quadrant[4] = {0, 0, 0, 0};
+  for (int64_t i = 0; i < n; ++i) {
+    const int index = (v[static_cast<std::size_t>(2 * i)] > 0 ? 1 : 0) + (v[static_cast<std::size_t>(2 * i + 1)] > 0 ? 2 : 0);
+    quadrant[index] += 1.0 / static_cast<double>(n);
+  }
+  for (double mass : quadrant) CHECK(std::abs(mass - 0.25) < 5 * std::sqrt(0.25 * 0.75 / static_cast<double>(n)));
+}
+
+TEST_CASE("seeds reproduce runs bit for bit; sampling records nothing on the tape") {
+  Generator generator(7);
+  const auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 16, 1}, nn::Activation::SiLU, generator);
+  const Tensor x0 = randn({32, 2}, generator).requires_grad_();
+  for (int kind = 0; kind < 3; ++kind) {
+    CAPTURE(kind);
+    std::unique_ptr<Sampler> sampler;
+    if (kind == 0) sampler = std::make_unique<LangevinDynamics>(energy);
+    if (kind == 1) sampler = std::make_unique<MALA>(energy);
+    if (kind == 2) sampler = std::make_unique<HamiltonianMonteCarlo>(energy, HMCOptions{.n_leapfrog = 3});
+    Generator first(11), second(11), other(12);
+    const Tensor a = sampler->sample(x0, 20, first);
+    const Tensor b = sampler->sample(x0, 20, second);
+    CHECK(a.to_vector() == b.to_vector());
+    CHECK(a.to_vector() != sampler->sample(x0, 20, other).to_vector());
+    CHECK_FALSE(a.requires_grad());
+    for (const Tensor& parameter : energy->parameters()) CHECK_FALSE(parameter.grad().defined());
+  }
+}
+
+TEST_CASE("HMC uses T·L + 1 gradient evaluations; Langevin T, MALA T + 1 (user-defined energy)") {
+  auto counting = std::make_shared<CountingEnergy>();
+  Generator generator(8);
+  HamiltonianMonteCarlo hmc(counting, {.step_size = 0.1, .n_leapfrog = 5});
+  hmc.sample(randn({10, 3}, generator), 7, generator);
+  CHECK(counting->evaluations == 7 * 5 + 1);
+  CHECK(hmc.diagnostics().gradient_evaluations == 36);
+
+  counting->evaluations = 0;
+  LangevinDynamics langevin(counting);
+  langevin.sample(randn({10, 3}, generator), 7, generator);
+  CHECK(counting->evaluations == 7);
+
+  counting->evaluations = 0;
+  MALA mala(counting);
+  mala.sample(randn({10, 3}, generator), 7, generator);
+  CHECK(counting->evaluations == 8);
+}
+
+TEST_CASE("step-size schedules, thinning, trajectory and mean energy per step") {
+  const double eta = 0.1, r = 0.1;
+  for (Schedule schedule : {Schedule::Constant, Schedule::Exponential, Schedule::Linear, Schedule::Cosine}) {
+    LangevinDynamics langevin(std::make_shared<energies::Harmonic>(),
+                              {.step_size = eta, .chain = {.schedule = schedule, .final_step_ratio = r, .thinning = 3,
+                                                           .keep_trajectory = true}});
+    Generator generator(9);
+    langevin.sample(zeros({5, 2}), 11, generator);
+    const SamplerDiagnostics& d = langevin.diagnostics();
+    CHECK(d.step_sizes.size() == 11);
+    CHECK(d.mean_energy.size() == 11);
+    CHECK(d.trajectory.size() == 1 + 11 / 3);
+    CHECK(d.step_sizes.front() == doctest::Approx(eta));
+    CHECK(d.step_sizes.back() == doctest::Approx(schedule == Schedule::Constant ? eta : r * eta));
+    const double middle = d.step_sizes[5];  // t/(T−1) = ½
+    if (schedule == Schedule::Exponential) CHECK(middle == doctest::Approx(eta * std::sqrt(r)));
+    if (schedule == Schedule::Linear || schedule == Schedule::Cosine) CHECK(middle == doctest::Approx(eta * (1 + r) / 2));
+  }
+}
+
+TEST_CASE("a diverging chain stops with an error naming the step") {
+  LangevinDynamics exploding(std::make_shared<energies::Harmonic>(), {.step_size = 10.0});
+  Generator generator(10);
+  CHECK_THROWS_WITH_AS(exploding.sample(ones({4, 2}), 1000, generator), doctest::Contains("non-finite at step"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(LangevinDynamics(std::make_shared<energies::Harmonic>(), {.step_size = 0}),
+                       doctest::Contains("step_size"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(MALA(nullptr), doctest::Contains("null"), std::invalid_argument);
+  MALA mala(std::make_shared<energies::Harmonic>());
+  CHECK_THROWS_WITH_AS(mala.sample(ones({4}), 10, generator), doctest::Contains("[N, D]"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mala.sample(full({2, 2}, NAN), 10, generator), doctest::Contains("non-finite"), std::invalid_argument);
+  HamiltonianMonteCarlo hmc(std::make_shared<energies::Harmonic>(), {.mass = {1.0, 2.0, 3.0}});
+  CHECK_THROWS_WITH_AS(hmc.sample(ones({4, 2}), 10, generator), doctest::Contains("D = 2"), std::invalid_argument);
+}
+
+namespace {
+
+/// E_σ(x) = ½‖x‖²/(1 + σ²): unit Gaussian data convolved with noise σ; records the levels it was set to.
+class SmoothedGaussian : public EnergyFunction, public energies::NoiseConditional {
+ public:
+  Tensor energy(const Tensor& x) const override { return 0.5 * sum(square(x), 1) / (1 + sigma_ * sigma_); }
+  void set_noise_level(double sigma) override {
+    sigma_ = sigma;
+    levels.push_back(sigma);
+  }
+  std::vector<double> levels;
+
+ private:
+  double sigma_ = 1.0;
+};
+
+}  // namespace
+
+TEST_CASE("annealed Langevin: levels in order, αᵢ = ε·σᵢ²/σ_L², and the last level's target") {
+  auto energy = std::make_shared<SmoothedGaussian>();
+  AnnealedLangevin annealed(energy, {.sigmas = {2.0, 1.0, 0.5, 0.1}, .step_size = 0.01, .steps_per_level = 100});
+  Generator generator(12);
+  const std::vector<double> v = annealed.sample(randn({10000, 1}, generator, DType::Float64) * 5.0, generator).to_vector();
+  CHECK(energy->levels == std::vector<double>{2.0, 1.0, 0.5, 0.1});
+  const auto& sizes = annealed.diagnostics().step_sizes;
+  REQUIRE(sizes.size() == 400);
+  CHECK(sizes[0] == doctest::Approx(0.01 * 400));
+  CHECK(sizes[100] == doctest::Approx(0.01 * 100));
+  CHECK(sizes[399] == doctest::Approx(0.01));
+  // The last level targets N(0, 1 + σ_L²) with ULA's factor 1/(1 − α/(2(1 + σ_L²))).
+  double variance = 0;
+  for (double value : v) variance += value * value / static_cast<double>(v.size());
+  const double target = 1.01 / (1 - 0.01 / (2 * 1.01));
+  CHECK(std::abs(variance - target) < 5 * target * std::sqrt(2.0 / static_cast<double>(v.size())));
+  CHECK_THROWS_WITH_AS(AnnealedLangevin(energy, {.sigmas = {0.5, 1.0}}), doctest::Contains("strictly decreasing"),
+                       std::invalid_argument);
+}
+
+TEST_CASE("replay buffer: distinct slots, re-initialisation from the box, write-back") {
+  Generator generator(13);
+  ReplayBuffer buffer(2, {.capacity = 1000, .reinit_fraction = 0.0, .low = -2, .high = 3}, generator, DType::Float64);
+  for (double value : buffer.states().to_vector()) CHECK((value >= -2 && value < 3));
+  const auto draw = buffer.sample(1000, generator);
+  std::vector<int64_t> slots = draw.slots;
+  std::sort(slots.begin(), slots.end());
+  CHECK(std::unique(slots.begin(), slots.end()) == slots.end());  // all 1,000 slots, each once
+  const std::vector<double> stored = buffer.states().to_vector();
+  const std::vector<double> drawn = draw.states.to_vector();
+  for (std::size_t i = 0; i < draw.slots.size(); ++i) {
+    CHECK(drawn[2 * i] == stored[static_cast<std::size_t>(2 * draw.slots[i])]);
+  }
+  buffer.update(draw.slots, draw.states + 10.0);
+  CHECK(buffer.states().to_vector()[static_cast<std::size_t>(2 * draw.slots[7])] == drawn[14] + 10.0);
+
+  // With reinit_fraction f, about f·n rows are fresh: a binomial count, tolerance 5 standard deviations.
+  ReplayBuffer restarting(2, {.capacity = 1000, .reinit_fraction = 0.05, .low = 5, .high = 6}, generator, DType::Float64);
+  restarting.update(restarting.sample(1000, generator).slots, zeros({1000, 2}, DType::Float64));
+  const std::vector<double> after = restarting.sample(1000, generator).states.to_vector();
+  double fresh = 0;
+  for (std::size_t i = 0; i < after.size(); i += 2) fresh += after[i] >= 5 ? 1 : 0;
+  CHECK(std::abs(fresh - 50) < 5 * std::sqrt(1000 * 0.05 * 0.95));
+
+  CHECK_THROWS_WITH_AS(buffer.sample(1001, generator), doctest::Contains("1 to 1000"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(buffer.update({1, 2}, zeros({3, 2})), doctest::Contains("[2, 2]"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(buffer.update({1}, full({1, 2}, INFINITY, DType::Float64)), doctest::Contains("non-finite"),
+                       std::invalid_argument);
+}
