@@ -4,6 +4,7 @@
 
 #include "engine/autograd/grad.hpp"
 #include "engine/autograd/grad_mode.hpp"
+#include "engine/autograd/node.hpp"
 #include "engine/generator.hpp"
 #include "engine/gradcheck.hpp"
 #include "engine/ops.hpp"

@@ -58,8 +58,8 @@ Gaussian::Gaussian(Tensor mean, Tensor covariance) {
 Tensor Gaussian::energy(const Tensor& x) const {
   require(x.size(1) == mean_.size(0), "Gaussian: points have D = " + std::to_string(x.size(1)) +
                                           ", but the mean has D = " + std::to_string(mean_.size(0)));
-  const Tensor centred = x - mean_.to(x.dtype());
-  return 0.5 * sum(matmul(centred, precision_.to(x.dtype())) * centred, 1);
+  const Tensor centred = x - mean_.to(x.dtype()).to(x.device());
+  return 0.5 * sum(matmul(centred, precision_.to(x.dtype()).to(x.device())) * centred, 1);
 }
 
 DoubleWell::DoubleWell(double barrier_height, double b) : barrier_height_(barrier_height), b_(b) {

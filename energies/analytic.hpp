@@ -46,7 +46,8 @@ class Harmonic : public EnergyFunction {
   double k_;
 };
 
-/// E = Σᵢ₌₁ᴰ⁻¹ [(a − xᵢ)² + b(xᵢ₊₁ − xᵢ²)²], minimum 0 at x = (a, a², …) when D = 2; needs D ≥ 2.
+/// E = Σᵢ₌₁ᴰ⁻¹ [(a − xᵢ)² + b(xᵢ₊₁ − xᵢ²)²]; needs D ≥ 2. Minimum 0 at (a, a²) for D = 2, and at
+/// (1, …, 1) for a = 1 in any D.
 class Rosenbrock : public EnergyFunction {
  public:
   explicit Rosenbrock(double a = 1, double b = 100);

@@ -62,16 +62,22 @@ Tensor EnergyFunction::laplacian(const Tensor& x) const {
   GradModeGuard recording(true);
   const Tensor input = differentiable_input(x);
   const Tensor e = (*this)(input);
-  Tensor total = zeros({input.size(0)}, input.dtype(), input.device());
-  if (!e.requires_grad()) return total;
+  if (!e.requires_grad()) return zeros({input.size(0)}, input.dtype(), input.device());
   const Tensor g = grad(sum(e), {input}, {.create_graph = true, .allow_unused = true})[0];
-  if (!g.defined() || !g.requires_grad()) return total;  // E is at most linear in x
-  for (int64_t d = 0; d < input.size(1); ++d) {
-    const Tensor row = grad(sum(select(g, 1, d)), {input},
-                            {.create_graph = recorded, .allow_unused = true, .retain_graph = true})[0];
+  if (!g.defined()) return zeros({input.size(0)}, input.dtype(), input.device());
+  const Tensor total = jacobian_trace(g, input, recorded);
+  return recorded ? total : total.detach();
+}
+
+Tensor jacobian_trace(const Tensor& g, const Tensor& x, bool create_graph) {
+  Tensor total = zeros({x.size(0)}, x.dtype(), x.device());
+  if (!g.requires_grad()) return total;  // g does not depend on x: the function was at most linear
+  for (int64_t d = 0; d < x.size(1); ++d) {
+    const Tensor row = grad(sum(select(g, 1, d)), {x},
+                            {.create_graph = create_graph, .allow_unused = true, .retain_graph = true})[0];
     if (row.defined()) total = total + select(row, 1, d);
   }
-  return recorded ? total : total.detach();
+  return total;
 }
 
 }  // namespace ebm::energies

@@ -32,4 +32,9 @@ class EnergyFunction {
   Tensor laplacian(const Tensor& x) const;
 };
 
+/// Σ_d ∂g_d/∂x_d per row, for g [N, D] computed from x [N, D] with create_graph: the trace of the
+/// Jacobian of g (the Laplacian when g = ∇ₓE). D backward passes over g's graph, which is kept;
+/// the result is differentiable when create_graph is true.
+Tensor jacobian_trace(const Tensor& g, const Tensor& x, bool create_graph);
+
 }  // namespace ebm::energies

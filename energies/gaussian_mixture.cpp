@@ -52,9 +52,9 @@ Tensor GaussianMixture::energy(const Tensor& x) const {
     throw std::invalid_argument("GaussianMixture: points have D = " + std::to_string(x.size(1)) +
                                 ", but the means have D = " + std::to_string(d));
   }
-  const Tensor means = means_.to(x.dtype());
-  const Tensor variances = square(stds_).to(x.dtype());                                   // [K]
-  const Tensor log_normaliser = log(weights_).to(x.dtype()) -
+  const Tensor means = means_.to(x.dtype()).to(x.device());
+  const Tensor variances = square(stds_).to(x.dtype()).to(x.device());                   // [K]
+  const Tensor log_normaliser = log(weights_).to(x.dtype()).to(x.device()) -
                                 (0.5 * static_cast<double>(d)) * log(2 * std::numbers::pi * variances);  // [K]
   const Tensor squared_distance = sum(square(unsqueeze(x, 1) - unsqueeze(means, 0)), 2);  // [N, K]
   return -logsumexp(log_normaliser - squared_distance / (2.0 * variances), 1);

@@ -92,11 +92,7 @@ bool gradcheck(const DifferentiableFunction& f, const std::vector<Tensor>& input
 bool gradgradcheck(const DifferentiableFunction& f, const std::vector<Tensor>& inputs, GradcheckOptions options) {
   std::vector<std::size_t> checked;
   const std::vector<Tensor> leaves = fresh_leaves(inputs, checked);
-  Tensor probe;
-  {
-    NoGradGuard no_grad;
-    probe = f(leaves);
-  }
+  const Tensor probe = f(leaves);  // with grad mode on: f may itself differentiate
   Generator generator(20240229);
   std::vector<Tensor> extended = leaves;
   extended.push_back(randn(probe.shape(), generator, DType::Float64, probe.device()).requires_grad_());

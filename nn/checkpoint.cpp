@@ -59,6 +59,11 @@ class Reader {
 }  // namespace
 
 std::string serialize_parameters(const std::vector<Tensor>& params) {
+  if (params.size() > UINT32_MAX) throw std::invalid_argument("save: too many tensors for the checkpoint format");
+  for (const Tensor& parameter : params) {
+    if (!parameter.defined()) throw std::invalid_argument("save: a parameter is undefined");
+    if (parameter.dim() > 255) throw std::invalid_argument("save: a parameter has more than 255 dimensions");
+  }
   std::string out(magic, sizeof magic);
   put<uint32_t>(out, checkpoint_format_version);
   put<uint32_t>(out, byte_order_mark);
@@ -83,12 +88,12 @@ void deserialize_parameters(std::vector<Tensor>& params, const std::string& byte
   Reader reader(bytes, bytes.size() - sizeof(uint64_t), source);
   reader.take_bytes(sizeof magic, "the magic");
   const auto version = reader.take<uint32_t>("the version");
+  if (reader.take<uint32_t>("the byte-order mark") != byte_order_mark) {
+    throw std::runtime_error(where + " was written on a machine of the other byte order, or is corrupted");
+  }
   if (version != checkpoint_format_version) {
     throw std::runtime_error(where + " has format version " + std::to_string(version) + "; this build of ebm reads version " +
                              std::to_string(checkpoint_format_version));
-  }
-  if (reader.take<uint32_t>("the byte-order mark") != byte_order_mark) {
-    throw std::runtime_error(where + " was written on a machine of the other byte order");
   }
   uint64_t stored_checksum;
   std::memcpy(&stored_checksum, bytes.data() + bytes.size() - sizeof(uint64_t), sizeof(uint64_t));

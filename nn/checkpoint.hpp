@@ -4,7 +4,8 @@
 //   per tensor: dtype u8 (0 float32, 1 float64) | rank u8 | extents i64 × rank | elements |
 //   FNV-1a 64-bit checksum of every byte before it, u64
 //
-// all integers little-endian as written by this machine (the byte-order mark catches a mismatch).
+// integers in the byte order of the machine that wrote the file; the byte-order mark, checked
+// first, refuses a file from a machine of the other order.
 #pragma once
 
 #include <string>

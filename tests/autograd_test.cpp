@@ -93,6 +93,8 @@ TEST_CASE("third order: ∂/∂W₁ of the Laplacian of a tanh MLP agrees with f
     return laplacian_sum(fresh_x, inputs[0], b1, w2);
   };
   CHECK_MESSAGE(gradcheck(laplacian_of_w1, {w1}, {.failure = &failure}), failure);
+  // And once more: the fourth order, through gradgradcheck of a function that itself calls grad.
+  CHECK_MESSAGE(gradgradcheck(laplacian_of_w1, {w1}, {.failure = &failure}), failure);
 }
 
 TEST_CASE("a Hessian-vector product agrees with finite differences of the gradient") {
@@ -174,6 +176,15 @@ TEST_CASE("a chain of 1,000,000 ops backpropagates and is freed without recursio
   CHECK(gradient.item() == doctest::Approx(std::pow(1.000001, 1e6)).epsilon(1e-9));
   y = Tensor();  // the whole chain is released here, iteratively
   CHECK(x.requires_grad());
+}
+
+TEST_CASE("tensors with no elements broadcast, reduce and differentiate") {
+  const Tensor empty_rows = full({0, 64}, 1.0);
+  CHECK((empty_rows + full({64}, 2.0)).shape() == Shape{0, 64});
+  CHECK(sum(ones({0, 3}), 0).to_vector() == std::vector<double>{0, 0, 0});
+  CHECK(sum(ones({0, 3})).item() == 0.0);
+  Tensor x = ones({0, 2}, DType::Float64).requires_grad_();
+  CHECK(grad(sum(square(x)), {x})[0].shape() == Shape{0, 2});
 }
 
 TEST_CASE("error: shapes that do not broadcast name the op and both shapes") {

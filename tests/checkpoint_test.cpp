@@ -88,6 +88,10 @@ TEST_CASE("a bad checkpoint is refused with a clear message and the parameters s
   future[8] = 2;  // format version 2
   check_rejected(target, bad_path, future, "format version 2");
   check_rejected(target, bad_path, "something else entirely", "not an ebm parameter file");
+  std::string other_order = good;
+  std::swap(other_order[12], other_order[15]);  // the byte-order mark as the other byte order writes it
+  std::swap(other_order[13], other_order[14]);
+  check_rejected(target, bad_path, other_order, "other byte order");
 
   std::vector<Tensor> wrong_shape = {zeros({3, 2}).requires_grad_(), zeros({3}, DType::Float64).requires_grad_()};
   check_rejected(wrong_shape, bad_path, good, "tensor 0 is float32 [2, 3], but the parameter is float32 [3, 2]");
@@ -97,6 +101,7 @@ TEST_CASE("a bad checkpoint is refused with a clear message and the parameters s
   check_rejected(wrong_count, bad_path, good, "holds 2 tensors, but 1 parameters");
 
   CHECK_THROWS_WITH_AS(load(target, (directory / "missing.ebm").string()), doctest::Contains("cannot open"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(load(target, directory.path().string()), doctest::Contains("is a directory"), std::runtime_error);
   CHECK_THROWS_WITH_AS(save(params, (directory / "no_such_directory" / "x.ebm").string()),
                        doctest::Contains("cannot create a temporary file"), std::runtime_error);
   load(target, good_path.string());

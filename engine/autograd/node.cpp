@@ -70,6 +70,7 @@ void Node::check_version(const Tensor& tensor, uint64_t version, const char* wha
 
 Tensor Node::saved(std::size_t i) const {
   const Saved& entry = saved_.at(i);
+  if (!entry.tensor.defined()) return entry.tensor;
   check_version(entry.tensor, entry.version, "input");
   return entry.tensor;
 }
@@ -85,7 +86,7 @@ Tensor Node::output() const {
   return rebuilt;
 }
 
-void Node::save(const Tensor& tensor) { saved_.push_back({tensor, tensor.version()}); }
+void Node::save(const Tensor& tensor) { saved_.push_back({tensor, tensor.defined() ? tensor.version() : 0}); }
 
 void Node::save_output(const Tensor& output) {
   output_storage_ = output.impl()->storage;

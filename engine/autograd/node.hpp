@@ -39,7 +39,8 @@ class Node : public std::enable_shared_from_this<Node> {
   void release_saved();
 
   // What a derivative rule reads.
-  /// The i-th saved tensor; throws if it was modified in place after it was saved.
+  /// The i-th saved tensor (undefined if an undefined tensor was saved, as ops do for operands
+  /// no gradient needs); throws if it was modified in place after it was saved.
   Tensor saved(std::size_t i) const;
   /// The op's own output, rebuilt so that it is differentiable through this node.
   Tensor output() const;
@@ -126,7 +127,7 @@ Tensor record(Tensor output, const char* name, const Tensor* first_input, const 
 /// Records `output` as made by op `name` from `inputs`, with the derivative rule
 /// rule(node, grad_output) → Gradients (one per input). `saved` are the tensors the rule reads
 /// through node.saved(i); with SaveOutput::Yes it may also read node.output(). Returns output.
-/// Nothing is recorded (and nothing allocated) unless grad mode is on and an input requires grad.
+/// No node is recorded unless grad mode is on and an input requires grad.
 template <class Rule>
 Tensor record(Tensor output, const char* name, std::initializer_list<Tensor> inputs,
               std::initializer_list<Tensor> saved, SaveOutput save_output, Rule rule) {

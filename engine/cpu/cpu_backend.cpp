@@ -112,7 +112,8 @@ class CpuBackend final : public Backend {
       switch (kernel) {
         case UnaryKernel::Exp:
           // Eigen's vectorised exp clamps its argument (to about −709 in double, −88 in float),
-          // so exp(−∞) would be a tiny positive number: flush those to 0 as the scalar exp does.
+          // so exp(−∞) would be a tiny positive number: below the clamp, flush to 0 (the exact
+          // value there is subnormal or 0).
           y = (x < exp_lower_limit<T>()).select(T(0), x.exp());
           break;
         case UnaryKernel::Log: y = x.log(); break;

@@ -28,7 +28,8 @@ inline std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& s
 /// offsets[k] is where operand k's run starts, inner_strides[k] its stride along the run.
 template <std::size_t N, class Run>
 void for_each_run(const Shape& space, std::array<std::vector<int64_t>, N> strides, Run&& run) {
-  // Merge dimension d into d+1 when every operand steps through them as one.
+  if (shape_numel(space) == 0) return;  // nothing to visit
+  // Merge dimension d into the previous kept dimension when every operand steps through both as one.
   Shape extents;
   std::array<std::vector<int64_t>, N> merged;
   for (std::size_t d = 0; d < space.size(); ++d) {

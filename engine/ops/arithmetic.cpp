@@ -38,9 +38,13 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
                 });
 }
 
+/// An operand is saved only when the other operand's gradient needs it.
+Tensor if_required(const Tensor& saved, const Tensor& other) { return other.requires_grad() ? saved : Tensor(); }
+
 /// a·b; d/da = b, d/db = a.
 Tensor operator*(const Tensor& a, const Tensor& b) {
-  return record(broadcast_binary(BinaryKernel::Multiply, "multiply", a, b), "multiply", {a, b}, {a, b},
+  return record(broadcast_binary(BinaryKernel::Multiply, "multiply", a, b), "multiply", {a, b},
+                {if_required(a, b), if_required(b, a)},
                 SaveOutput::No, [a_shape = a.shape(), b_shape = b.shape()](const Node& node, const Tensor& g) -> Gradients {
                   return {if_needed(node, 0, [&] { return sum_to(g * node.saved(1), a_shape); }),
                           if_needed(node, 1, [&] { return sum_to(g * node.saved(0), b_shape); })};
@@ -49,7 +53,8 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
 
 /// a/b; d/da = 1/b, d/db = −a/b².
 Tensor operator/(const Tensor& a, const Tensor& b) {
-  return record(broadcast_binary(BinaryKernel::Divide, "divide", a, b), "divide", {a, b}, {a, b}, SaveOutput::No,
+  return record(broadcast_binary(BinaryKernel::Divide, "divide", a, b), "divide", {a, b}, {if_required(a, b), b},
+                SaveOutput::No,
                 [a_shape = a.shape(), b_shape = b.shape()](const Node& node, const Tensor& g) -> Gradients {
                   const Tensor b = node.saved(1);
                   return {if_needed(node, 0, [&] { return sum_to(g / b, a_shape); }),

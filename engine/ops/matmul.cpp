@@ -27,16 +27,17 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   }
   Tensor out = ops::empty_with(a, {rows, columns});
   backend(a.device()).matmul(a, transpose_a, b, transpose_b, out);
-  return record(std::move(out), "matmul", {a, b}, {a, b}, SaveOutput::No,
-                [transpose_a, transpose_b](const Node& node, const Tensor& g) -> Gradients {
-                  const Tensor a = node.saved(0);
-                  const Tensor b = node.saved(1);
+  // ∂L/∂A needs only B and ∂L/∂B only A: save each operand only when the other needs a gradient.
+  return record(std::move(out), "matmul", {a, b}, {b.requires_grad() ? a : Tensor(), a.requires_grad() ? b : Tensor()},
+                SaveOutput::No, [transpose_a, transpose_b](const Node& node, const Tensor& g) -> Gradients {
                   Tensor grad_a;
                   Tensor grad_b;
                   if (node.needs_grad(0)) {
+                    const Tensor b = node.saved(1);
                     grad_a = transpose_a ? matmul(b, g, transpose_b, true) : matmul(g, b, false, !transpose_b);
                   }
                   if (node.needs_grad(1)) {
+                    const Tensor a = node.saved(0);
                     grad_b = transpose_b ? matmul(g, a, true, transpose_a) : matmul(a, g, !transpose_a, false);
                   }
                   return {grad_a, grad_b};
