@@ -1,0 +1,58 @@
+#include "losses/denoising_score_matching.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "engine/ops.hpp"
+
+namespace ebm::losses {
+
+std::string sigma_metric_name(double sigma) {
+  std::ostringstream name;
+  name << "loss_sigma_" << sigma;
+  return name.str();
+}
+
+DenoisingScoreMatchingLoss::DenoisingScoreMatchingLoss(std::shared_ptr<energies::EnergyFunction> energy, DSMOptions options)
+    : Loss(std::move(energy)), options_(std::move(options)) {
+  if (options_.sigmas.empty()) throw std::invalid_argument("DenoisingScoreMatchingLoss: sigmas must not be empty");
+  for (double sigma : options_.sigmas) {
+    if (!(std::isfinite(sigma) && sigma > 0)) {
+      throw std::invalid_argument("DenoisingScoreMatchingLoss: every σ must be finite and > 0, got " + std::to_string(sigma));
+    }
+  }
+}
+
+LossOutput DenoisingScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {
+  const char* name = "DenoisingScoreMatchingLoss";
+  check_batch(name, "pos", pos);
+  Generator& generator = generator_or_default(options_.generator);
+  const Tensor x = pos.detach();
+  const int64_t n = x.size(0);
+  // All levels in one batch, so ∇E is one double-backward graph however many levels there are.
+  std::vector<Tensor> noisy;
+  std::vector<Tensor> targets;  // ε/σ
+  for (double sigma : options_.sigmas) {
+    const Tensor epsilon = randn_like(x, generator);
+    noisy.push_back(x + sigma * epsilon);
+    targets.push_back(epsilon / sigma);
+  }
+  // ∇E(x̃) should match ε/σ: the model score −∇E against the kernel's score −ε/σ.
+  const Tensor residual = energy_->gradient(cat(noisy, 0)) - cat(targets, 0);
+  const Tensor per_point = 0.5 * sum(square(residual), 1);
+  Tensor weighted_sum;
+  double total_weight = 0;
+  std::map<std::string, double> metrics;
+  for (std::size_t level = 0; level < options_.sigmas.size(); ++level) {
+    const double sigma = options_.sigmas[level];
+    const auto first = static_cast<int64_t>(level) * n;
+    const Tensor level_loss = mean(slice(per_point, 0, first, first + n));  // J_σ
+    const double weight = options_.weight_by_sigma_squared ? sigma * sigma : 1.0;
+    weighted_sum = weighted_sum.defined() ? weighted_sum + weight * level_loss : weight * level_loss;
+    total_weight += weight;
+    metrics[sigma_metric_name(sigma)] = level_loss.item();
+  }
+  return finish(name, weighted_sum / total_weight, std::move(metrics));
+}
+
+}  // namespace ebm::losses

@@ -1,0 +1,34 @@
+// Score matching (Hyvärinen 2005).
+#pragma once
+
+#include "losses/loss.hpp"
+#include "losses/projections.hpp"
+
+namespace ebm::losses {
+
+enum class TraceMethod { Exact, Hutchinson };
+
+struct SMOptions {
+  TraceMethod method = TraceMethod::Exact;
+  /// Hutchinson: the number M of probe vectors per point.
+  int64_t n_probes = 1;
+  /// Hutchinson: the probe distribution (Rademacher has the smallest variance).
+  Projection probe = Projection::Rademacher;
+  Generator* generator = nullptr;  // nullptr: default_generator()
+};
+
+/// J = mean[½‖∇E(x)‖² − ΔE(x)], which equals ½E‖s_θ − ∇log p_data‖² up to a constant, with the
+/// model score s_θ = −∇E. Exact: ΔE from D backward passes over one first-order graph.
+/// Hutchinson: ΔE ≈ (1/M)Σₘ vₘᵀ∇ₓ(vₘᵀ∇E). Metrics: loss, score_norm (mean ½‖∇E‖²),
+/// hessian_trace (mean ΔE or its estimate).
+class ScoreMatchingLoss : public Loss {
+ public:
+  ScoreMatchingLoss(std::shared_ptr<energies::EnergyFunction> energy, SMOptions options = {});
+  /// neg is not used.
+  LossOutput operator()(const Tensor& pos, const Tensor& neg = Tensor()) override;
+
+ private:
+  SMOptions options_;
+};
+
+}  // namespace ebm::losses

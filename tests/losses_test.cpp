@@ -1,0 +1,417 @@
+// The losses pinned to closed forms for a quadratic energy E(x) = ½(x−μ)ᵀP(x−μ), P = LLᵀ, on
+// Gaussian data; parameter recovery by training (the sign regression); gradients reach every
+// parameter; errors. Monte Carlo tolerances are 5 standard errors, computed next to each check.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "test_support.hpp"
+
+namespace {
+
+using namespace ebm;
+using namespace ebm::losses;
+using ebm::testing::max_relative_error;
+
+/// A user-defined energy with learnable μ [D] and L [D, D]: E = ½(x−μ)ᵀLLᵀ(x−μ).
+class QuadraticEnergy : public energies::EnergyFunction {
+ public:
+  QuadraticEnergy(const std::vector<double>& mu, const std::vector<double>& l, int64_t d)
+      : mu_(tensor(mu, {d}, DType::Float64).requires_grad_()), l_(tensor(l, {d, d}, DType::Float64).requires_grad_()) {}
+  Tensor energy(const Tensor& x) const override {
+    const Tensor projected = matmul(x - mu_, l_);  // (x−μ)ᵀL
+    return 0.5 * sum(square(projected), 1);
+  }
+  std::vector<Tensor> parameters() const override { return {mu_, l_}; }
+  /// P = LLᵀ, row-major.
+  std::vector<double> precision() const { return matmul(l_, transpose(l_)).to_vector(); }
+  std::vector<double> mean() const { return mu_.to_vector(); }
+
+ private:
+  Tensor mu_;
+  Tensor l_;
+};
+
+/// Sample mean m and covariance C (divided by N) of x [N, D].
+struct SampleMoments {
+  std::vector<double> m;
+  std::vector<double> c;
+};
+
+SampleMoments sample_moments(const Tensor& x) {
+  const int64_t n = x.size(0), d = x.size(1);
+  const std::vector<double> v = x.to_vector();
+  SampleMoments s{std::vector<double>(static_cast<std::size_t>(d), 0.0), std::vector<double>(static_cast<std::size_t>(d * d), 0.0)};
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t a = 0; a < d; ++a) s.m[static_cast<std::size_t>(a)] += v[static_cast<std::size_t>(i * d + a)] / static_cast<double>(n);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t a = 0; a < d; ++a) {
+      for (int64_t b = 0; b < d; ++b) {
+        s.c[static_cast<std::size_t>(a * d + b)] += (v[static_cast<std::size_t>(i * d + a)] - s.m[static_cast<std::size_t>(a)]) *
+                                                    (v[static_cast<std::size_t>(i * d + b)] - s.m[static_cast<std::size_t>(b)]) /
+                                                    static_cast<double>(n);
+      }
+    }
+  }
+  return s;
+}
+
+using Matrix = std::vector<double>;  // row-major d × d
+
+Matrix multiply(const Matrix& a, const Matrix& b, int64_t d) {
+  Matrix out(static_cast<std::size_t>(d * d), 0.0);
+  for (int64_t i = 0; i < d; ++i) {
+    for (int64_t j = 0; j < d; ++j) {
+      for (int64_t k = 0; k < d; ++k) out[static_cast<std::size_t>(i * d + j)] += a[static_cast<std::size_t>(i * d + k)] * b[static_cast<std::size_t>(k * d + j)];
+    }
+  }
+  return out;
+}
+
+double trace(const Matrix& a, int64_t d) {
+  double t = 0;
+  for (int64_t i = 0; i < d; ++i) t += a[static_cast<std::size_t>(i * d + i)];
+  return t;
+}
+
+/// (m−μ)ᵀA(m−μ).
+double quadratic_form(const Matrix& a, const std::vector<double>& m, const std::vector<double>& mu, int64_t d) {
+  double s = 0;
+  for (int64_t i = 0; i < d; ++i) {
+    for (int64_t j = 0; j < d; ++j) s += (m[static_cast<std::size_t>(i)] - mu[static_cast<std::size_t>(i)]) * a[static_cast<std::size_t>(i * d + j)] * (m[static_cast<std::size_t>(j)] - mu[static_cast<std::size_t>(j)]);
+  }
+  return s;
+}
+
+/// The score-matching objective of the quadratic energy in closed form: ½[tr(PCP) + (m−μ)ᵀP²(m−μ)] − tr P.
+double score_matching_closed_form(const QuadraticEnergy& energy, const SampleMoments& s, int64_t d) {
+  const Matrix p = energy.precision();
+  const Matrix p2 = multiply(p, p, d);
+  return 0.5 * (trace(multiply(multiply(p, s.c, d), p, d), d) + quadratic_form(p2, s.m, energy.mean(), d)) - trace(p, d);
+}
+
+/// Mean of R evaluations of a stochastic loss, with its standard error.
+std::pair<double, double> repeated_mean(const std::function<double()>& evaluate, int repetitions) {
+  double total = 0, total_square = 0;
+  for (int r = 0; r < repetitions; ++r) {
+    const double value = evaluate();
+    total += value;
+    total_square += value * value;
+  }
+  const double average = total / repetitions;
+  const double variance = (total_square / repetitions - average * average) * repetitions / (repetitions - 1);
+  return {average, std::sqrt(variance / repetitions)};
+}
+
+const int64_t kD = 3;
+const std::vector<double> kMu = {0.5, -1.0, 0.2};
+const std::vector<double> kL = {1.2, 0.0, 0.0, 0.3, 0.8, 0.0, -0.2, 0.1, 1.5};
+
+Tensor correlated_data(int64_t n, uint64_t seed) {
+  Generator generator(seed);
+  const Tensor mixing = tensor({1.0, 0.4, 0.0, 0.0, 0.9, -0.3, 0.0, 0.0, 0.6}, {3, 3}, DType::Float64);
+  return matmul(randn({n, 3}, generator, DType::Float64), mixing) + tensor({1.0, 0.0, -0.5}, {3}, DType::Float64);
+}
+
+}  // namespace
+
+TEST_CASE("exact score matching equals ½[tr(PCP) + (m−μ)ᵀP²(m−μ)] − tr P to rounding") {
+  auto energy = std::make_shared<QuadraticEnergy>(kMu, kL, kD);
+  const Tensor x = correlated_data(500, 1);
+  const double expected = score_matching_closed_form(*energy, sample_moments(x), kD);
+  ScoreMatchingLoss sm(energy);
+  const auto [loss, metrics] = sm(x);
+  CHECK(loss.item() == doctest::Approx(expected).epsilon(1e-12));
+  CHECK(metrics.at("loss") == loss.item());
+  CHECK(metrics.at("hessian_trace") == doctest::Approx(trace(energy->precision(), kD)).epsilon(1e-12));
+}
+
+TEST_CASE("Hutchinson SM and sliced SM (every projection, plain and variance-reduced) agree in expectation") {
+  auto energy = std::make_shared<QuadraticEnergy>(kMu, kL, kD);
+  const Tensor x = correlated_data(200, 2);
+  const double expected = score_matching_closed_form(*energy, sample_moments(x), kD);
+  Generator generator(3);
+  const int repetitions = 300;
+  for (Projection projection : {Projection::Rademacher, Projection::Gaussian, Projection::Sphere}) {
+    CAPTURE(static_cast<int>(projection));
+    ScoreMatchingLoss hutchinson(energy, {.method = TraceMethod::Hutchinson, .n_probes = 2, .probe = projection, .generator = &generator});
+    const auto [h_mean, h_error] = repeated_mean([&] { return hutchinson(x).loss.item(); }, repetitions);
+    CHECK(std::abs(h_mean - expected) < 5 * h_error + 1e-12);
+    for (bool variance_reduced : {false, true}) {
+      CAPTURE(variance_reduced);
+      SlicedScoreMatchingLoss ssm(energy, {.n_projections = 2, .projection = projection, .variance_reduced = variance_reduced,
+                                           .generator = &generator});
+      const auto [s_mean, s_error] = repeated_mean([&] { return ssm(x).loss.item(); }, repetitions);
+      CHECK(s_error > 0);
+      CHECK(std::abs(s_mean - expected) < 5 * s_error);
+    }
+  }
+}
+
+TEST_CASE("denoising score matching agrees in expectation with ½[tr(PCP) + (m−μ)ᵀP²(m−μ) + σ²tr P² − 2tr P + D/σ²]") {
+  auto energy = std::make_shared<QuadraticEnergy>(kMu, kL, kD);
+  const Tensor x = correlated_data(200, 4);
+  const SampleMoments s = sample_moments(x);
+  const Matrix p = energy->precision();
+  const Matrix p2 = multiply(p, p, kD);
+  Generator generator(5);
+  for (double sigma : {0.1, 0.5}) {
+    CAPTURE(sigma);
+    const double expected = 0.5 * (trace(multiply(multiply(p, s.c, kD), p, kD), kD) + quadratic_form(p2, s.m, energy->mean(), kD) +
+                                   sigma * sigma * trace(p2, kD) - 2 * trace(p, kD) + kD / (sigma * sigma));
+    DenoisingScoreMatchingLoss dsm(energy, {.sigmas = {sigma}, .generator = &generator});
+    const auto [average, error] = repeated_mean([&] { return dsm(x).loss.item(); }, 300);
+    CHECK(std::abs(average - expected) < 5 * error);
+  }
+  // Several levels: the σ²-weighted mean of the per-level losses, each reported as a metric.
+  DenoisingScoreMatchingLoss levels(energy, {.sigmas = {0.1, 0.5}, .generator = &generator});
+  const auto [loss, metrics] = levels(x);
+  const double j1 = metrics.at("loss_sigma_0.1"), j2 = metrics.at("loss_sigma_0.5");
+  CHECK(loss.item() == doctest::Approx((0.01 * j1 + 0.25 * j2) / 0.26).epsilon(1e-12));
+  DenoisingScoreMatchingLoss unweighted(energy, {.sigmas = {0.1, 0.5}, .weight_by_sigma_squared = false, .generator = &generator});
+  const auto output = unweighted(x);
+  CHECK(output.loss.item() == doctest::Approx((output.metrics.at("loss_sigma_0.1") + output.metrics.at("loss_sigma_0.5")) / 2).epsilon(1e-12));
+}
+
+TEST_CASE("MLE, CD and NCE losses: values and metrics by hand") {
+  auto energy = std::make_shared<QuadraticEnergy>(std::vector<double>{0, 0}, std::vector<double>{1, 0, 0, 1}, 2);
+  const Tensor pos = tensor({1, 0, 0, 2}, {2, 2}, DType::Float64);  // E = 0.5, 2 → mean 1.25
+  const Tensor neg = tensor({3, 0, 0, 1}, {2, 2}, DType::Float64);  // E = 4.5, 0.5 → mean 2.5
+  MLELoss mle(energy, {.alpha = 0.5, .regularization = Regularization::L2, .reg_strength = 0.1});
+  const auto [loss, metrics] = mle(pos, neg);
+  // Σθ² = μ·μ + ‖L‖² = 2.
+  CHECK(loss.item() == doctest::Approx(1.25 - 0.5 * 2.5 + 0.1 * 2));
+  CHECK(metrics.at("energy_gap") == doctest::Approx(1.25));
+  CHECK(metrics.at("reg_loss") == doctest::Approx(2));
+
+  ContrastiveDivergenceLoss cd(energy, {.energy_regularization = 0.1});
+  const auto given = cd(pos, neg);
+  // λ(mean E⁺² + mean E⁻²) = 0.1·((0.25 + 4)/2 + (20.25 + 0.25)/2) = 1.2375.
+  CHECK(given.loss.item() == doctest::Approx(1.25 - 2.5 + 1.2375));
+  CHECK(cd.last_negatives().to_vector() == neg.to_vector());
+
+  // NCE with a fixed unit-Gaussian noise, ν = 1, log Z = log 2π (the true normaliser of this E):
+  // then h(u) = −E(u) − log 2π − log N(u; 0, I) = 0 everywhere and L = 2·log 2.
+  auto noise = std::make_shared<DiagonalGaussianNoise>(zeros({2}, DType::Float64), ones({2}, DType::Float64));
+  NCELoss nce(energy, {.noise = noise, .log_partition = std::log(2 * M_PI)});
+  const auto nce_output = nce(pos);
+  CHECK(nce_output.loss.item() == doctest::Approx(2 * std::log(2.0)).epsilon(1e-12));
+  CHECK(nce_output.metrics.at("log_z") == doctest::Approx(std::log(2 * M_PI)));
+  CHECK(nce.parameters().size() == 3);
+}
+
+namespace {
+
+/// Trains the quadratic energy with Adam on `loss` over the full data set.
+void train(Loss& loss, const Tensor& data, int steps, double lr) {
+  optim::Adam adam(loss.parameters(), {.lr = lr});
+  for (int step = 0; step < steps; ++step) {
+    const LossOutput output = loss(data);
+    adam.zero_grad();
+    output.loss.backward();
+    adam.step();
+  }
+}
+
+/// Checks μ ≈ m and P ≈ target within 5 standard errors of an estimate from n samples:
+/// se(μ_a) = √(C_aa/n) and se(P_ab) = √((P_ab² + P_aa·P_bb)/n) (the Wishart variance), widened by
+/// `inflation` for estimators less efficient than maximum likelihood.
+void check_recovered(const QuadraticEnergy& energy, const std::vector<double>& m, const Matrix& c, const Matrix& target,
+                     int64_t n, double inflation) {
+  const std::vector<double> mu = energy.mean();
+  const Matrix p = energy.precision();
+  for (int a = 0; a < 2; ++a) {
+    CAPTURE(a);
+    CHECK(std::abs(mu[a] - m[a]) < inflation * 5 * std::sqrt(c[a * 2 + a] / n));
+    for (int b = 0; b < 2; ++b) {
+      CAPTURE(b);
+      const double se = std::sqrt((target[a * 2 + b] * target[a * 2 + b] + target[a * 2 + a] * target[b * 2 + b]) / n);
+      CHECK(std::abs(p[a * 2 + b] - target[a * 2 + b]) < inflation * 5 * se);
+    }
+  }
+}
+
+Matrix inverse2(const Matrix& a) {
+  const double det = a[0] * a[3] - a[1] * a[2];
+  return {a[3] / det, -a[1] / det, -a[2] / det, a[0] / det};
+}
+
+}  // namespace
+
+TEST_CASE("sign regression: training recovers μ = m and P = C⁻¹ (SM, SSM, NCE, CD with MALA), (C + σ²I)⁻¹ (DSM)") {
+  // Data N(m, C) with m = (1, −0.5), C = [[1, 0.5], [0.5, 0.8]]. A flipped sign in any objective
+  // would push P negative or far away; these tolerances are 5 standard errors of the estimate.
+  const int64_t n = 2000;
+  Generator generator(21);
+  const Tensor data = matmul(randn({n, 2}, generator, DType::Float64), tensor({1.0, 0.5, 0.0, std::sqrt(0.55)}, {2, 2}, DType::Float64)) +
+                      tensor({1.0, -0.5}, {2}, DType::Float64);
+  const std::vector<double> m = {1.0, -0.5};
+  const Matrix c = {1.0, 0.5, 0.5, 0.8};
+  const Matrix precision = inverse2(c);
+  const auto fresh = [] { return std::make_shared<QuadraticEnergy>(std::vector<double>{0, 0}, std::vector<double>{1, 0, 0, 1}, 2); };
+
+  SUBCASE("exact score matching reaches the sample optimum") {
+    auto energy = fresh();
+    ScoreMatchingLoss sm(energy);
+    train(sm, data, 800, 0.05);
+    const SampleMoments s = sample_moments(data);
+    CHECK(max_relative_error(energy->mean(), s.m) < 1e-3);
+    CHECK(max_relative_error(energy->precision(), inverse2(s.c)) < 1e-3);
+    check_recovered(*energy, m, c, precision, n, 1.0);
+  }
+  SUBCASE("sliced score matching") {
+    auto energy = fresh();
+    SlicedScoreMatchingLoss ssm(energy, {.n_projections = 4, .variance_reduced = true, .generator = &generator});
+    train(ssm, data, 800, 0.02);
+    check_recovered(*energy, m, c, precision, n, 1.5);
+  }
+  SUBCASE("denoising score matching learns the smoothed precision (C + σ²I)⁻¹") {
+    auto energy = fresh();
+    const double sigma = 0.4;
+    DenoisingScoreMatchingLoss dsm(energy, {.sigmas = {sigma}, .generator = &generator});
+    train(dsm, data, 800, 0.02);
+    check_recovered(*energy, m, c, inverse2({c[0] + sigma * sigma, c[1], c[2], c[3] + sigma * sigma}), n, 1.5);
+  }
+  SUBCASE("noise-contrastive estimation") {
+    auto energy = fresh();
+    NCELoss nce(energy, {.noise = std::make_shared<DiagonalGaussianNoise>(fit_gaussian_noise(data, 1.5)), .noise_ratio = 4,
+                         .generator = &generator});
+    train(nce, data, 800, 0.02);
+    check_recovered(*energy, m, c, precision, n, 2.0);
+    CHECK(nce.log_z().item() == doctest::Approx(std::log(2 * M_PI) - 0.5 * std::log(energy->precision()[0] * energy->precision()[3] -
+                                                                                      energy->precision()[1] * energy->precision()[2]))
+                                     .epsilon(0.05));
+  }
+  SUBCASE("contrastive divergence driven by MALA") {
+    auto energy = fresh();
+    auto mala = std::make_shared<samplers::MALA>(energy, samplers::MALAOptions{.step_size = 0.3});
+    ContrastiveDivergenceLoss cd(energy, {.sampler = mala, .n_steps = 5, .generator = &generator});
+    train(cd, data, 800, 0.02);
+    check_recovered(*energy, m, c, precision, n, 2.0);
+  }
+}
+
+namespace {
+
+/// The design document's validate_loss_gradients: the loss is a finite scalar and backward gives
+/// a finite gradient to every parameter (the energy's and the loss's own), except those listed in
+/// `unreached` (by index).
+void validate_loss_gradients(Loss& loss, const Tensor& pos, const Tensor& neg = Tensor(),
+                             const std::vector<std::size_t>& unreached = {}) {
+  const auto [value, metrics] = loss(pos, neg);
+  CHECK(value.numel() == 1);
+  CHECK(std::isfinite(value.item()));
+  CHECK(metrics.count("loss") == 1);
+  const std::vector<Tensor> parameters = loss.parameters();
+  for (Tensor parameter : parameters) parameter.zero_grad();
+  value.backward();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    CAPTURE(i);
+    const bool expected = std::find(unreached.begin(), unreached.end(), i) == unreached.end();
+    REQUIRE(parameters[i].grad().defined() == expected);
+    if (expected) {
+      for (double g : parameters[i].grad().to_vector()) CHECK(std::isfinite(g));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every loss from make_loss gives a finite scalar and finite gradients to every parameter") {
+  Generator generator(31);
+  const Tensor pos = randn({64, 2}, generator);
+  const Tensor neg = randn({64, 2}, generator);
+  for (std::string_view name : loss_names()) {
+    CAPTURE(name);
+    auto mlp = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 16, 16, 1}, nn::Activation::SiLU, generator);
+    const auto loss = make_loss(name, mlp);
+    // Score-based losses see E only through ∇ₓE, so the last bias (an additive constant in E)
+    // gets no gradient: it is not identifiable from them.
+    const bool score_based = name == "sm" || name == "dsm" || name == "ssm";
+    validate_loss_gradients(*loss, pos, name == "mle" ? neg : Tensor(), score_based ? std::vector<std::size_t>{5} : std::vector<std::size_t>{});
+    // The user-defined quadratic energy's parameters too.
+    auto quadratic = std::make_shared<QuadraticEnergy>(std::vector<double>{0.1, 0.2}, std::vector<double>{1, 0, 0.5, 1}, 2);
+    const auto quadratic_loss = make_loss(name, quadratic);
+    validate_loss_gradients(*quadratic_loss, pos.to(DType::Float64), name == "mle" ? neg.to(DType::Float64) : Tensor());
+  }
+  CHECK_THROWS_WITH_AS(make_loss("kl", std::make_shared<energies::Harmonic>()),
+                       doctest::Contains("unknown loss 'kl'; known: mle, cd, pcd, nce, sm, dsm, ssm"), std::invalid_argument);
+}
+
+TEST_CASE("exact score matching's parameter gradient (third order) agrees with finite differences") {
+  const Tensor x = correlated_data(20, 41).to(DType::Float64);
+  Generator generator(42);
+  const Tensor w1 = (randn({3, 5}, generator, DType::Float64) * 0.5).requires_grad_();
+  const Tensor b1 = randn({5}, generator, DType::Float64) * 0.1;
+  const Tensor w2 = randn({5, 1}, generator, DType::Float64) * 0.5;
+  /// A tanh MLP energy with W₁ given as the gradcheck input.
+  class Network : public energies::EnergyFunction {
+   public:
+    Network(Tensor w1, Tensor b1, Tensor w2) : w1_(w1), b1_(b1), w2_(w2) {}
+    Tensor energy(const Tensor& x) const override { return reshape(matmul(tanh(matmul(x, w1_) + b1_), w2_), {-1}); }
+    std::vector<Tensor> parameters() const override { return {w1_}; }
+
+   private:
+    Tensor w1_, b1_, w2_;
+  };
+  std::string failure;
+  CHECK_MESSAGE(gradcheck([&](const std::vector<Tensor>& inputs) {
+                  ScoreMatchingLoss sm(std::make_shared<Network>(inputs[0], b1, w2));
+                  return sm(x).loss;
+                },
+                {w1}, {.failure = &failure}),
+                failure);
+}
+
+TEST_CASE("persistent CD keeps chains in a replay buffer; negatives are available to the caller") {
+  Generator generator(51);
+  auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1}, nn::Activation::SiLU, generator);
+  ContrastiveDivergenceLoss pcd(energy, {.n_steps = 3, .persistent = true, .buffer_size = 100, .generator = &generator});
+  const Tensor data = randn({32, 2}, generator) * 0.5 + 3.0;
+  CHECK(pcd.replay_buffer() == nullptr);
+  const auto first = pcd(data);
+  REQUIRE(pcd.replay_buffer() != nullptr);
+  CHECK(pcd.replay_buffer()->capacity() == 100);
+  CHECK(pcd.last_negatives().shape() == Shape{32, 2});
+  // The buffer's box is the data's bounding box (with a margin): every stored state started in it.
+  const Tensor before = clone(pcd.replay_buffer()->states());
+  pcd(data);
+  CHECK(pcd.replay_buffer()->states().to_vector() != before.to_vector());  // chains were written back
+  CHECK(first.metrics.count("energy_gap") == 1);
+}
+
+TEST_CASE("losses refuse bad input with clear messages; a non-finite loss is reported") {
+  auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1});
+  const Tensor pos = randn({8, 2});
+  MLELoss mle(energy);
+  CHECK_THROWS_WITH_AS(mle(pos, randn({8, 3})), doctest::Contains("pos samples have D = 2 but neg samples have D = 3"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mle(pos), doctest::Contains("needs negative samples"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mle(zeros({0, 2}), pos), doctest::Contains("empty"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mle(full({2, 2}, NAN), pos), doctest::Contains("NaN or infinite"), std::invalid_argument);
+  DenoisingScoreMatchingLoss dsm(energy);
+  CHECK_THROWS_WITH_AS(dsm(randn({8})), doctest::Contains("[N, D]"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(DenoisingScoreMatchingLoss(energy, {.sigmas = {0.1, 0.0}}), doctest::Contains("σ"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(DenoisingScoreMatchingLoss(energy, {.sigmas = {}}), doctest::Contains("empty"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(NCELoss(energy, {.noise_ratio = 0}), doctest::Contains("noise_ratio"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(SlicedScoreMatchingLoss(energy, {.n_projections = 0}), doctest::Contains("n_projections"), std::invalid_argument);
+  auto other = std::make_shared<energies::Harmonic>();
+  CHECK_THROWS_WITH_AS(ContrastiveDivergenceLoss(energy, {.sampler = std::make_shared<samplers::MALA>(other)}),
+                       doctest::Contains("different energy"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(MLELoss(nullptr), doctest::Contains("null"), std::invalid_argument);
+
+  /// An energy that overflows: E = exp(1000·x₁).
+  class Overflowing : public energies::EnergyFunction {
+   public:
+    Tensor energy(const Tensor& x) const override { return exp(1000.0 * select(x, 1, 0)); }
+  };
+  MLELoss diverged(std::make_shared<Overflowing>());
+  try {
+    diverged(ones({2, 2}), zeros({2, 2}));
+    FAIL("a non-finite loss must throw");
+  } catch (const NonFiniteLoss& error) {
+    CHECK(std::string(error.what()).find("MLELoss: the loss is not finite") != std::string::npos);
+    CHECK(std::isinf(error.metrics.at("pos_energy")));
+  }
+}
