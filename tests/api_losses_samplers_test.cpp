@@ -1,0 +1,71 @@
+// The "samplers" and "losses" sections of ../shared/API.md, written as users write them.
+#include <memory>
+
+#include "test_support.hpp"
+
+TEST_CASE("API.md samplers section: names and call shapes") {
+  using namespace ebm;
+  using namespace ebm::samplers;
+  std::shared_ptr<energies::EnergyFunction> energy = std::make_shared<energies::Harmonic>();
+  LangevinOptions langevin_options{.step_size = 1e-2, .noise_scale = 1.0};
+  MALAOptions mala_options{.step_size = 1e-2};
+  HMCOptions hmc_options{.step_size = 1e-2, .n_leapfrog = 10};
+  AnnealedLangevinOptions annealed_options{.sigmas = {1.0, 0.5, 0.25, 0.1}, .step_size = 2e-5, .steps_per_level = 100};
+  std::unique_ptr<Sampler> samplers[] = {
+      std::make_unique<LangevinDynamics>(energy), std::make_unique<LangevinDynamics>(energy, langevin_options),
+      std::make_unique<MALA>(energy), std::make_unique<MALA>(energy, mala_options),
+      std::make_unique<HamiltonianMonteCarlo>(energy), std::make_unique<HamiltonianMonteCarlo>(energy, hmc_options),
+      std::make_unique<AnnealedLangevin>(energy), std::make_unique<AnnealedLangevin>(energy, annealed_options)};
+  Generator generator(1);
+  for (auto& sampler : samplers) {
+    const Tensor x = sampler->sample(randn({4, 2}), 8);
+    const Tensor y = sampler->sample(randn({4, 2}), 8, generator);
+    CHECK(x.shape() == Shape{4, 2});
+    CHECK(y.shape() == Shape{4, 2});
+  }
+}
+
+TEST_CASE("API.md losses section: names and call shapes") {
+  using namespace ebm;
+  using namespace ebm::losses;
+  auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1});
+  const Tensor x = randn({16, 2});
+  const Tensor neg = randn({16, 2});
+
+  MLEOptions mle_options{.alpha = 1.0, .regularization = Regularization::L2, .reg_strength = 0.0};
+  CDOptions cd_options{.sampler = nullptr, .n_steps = 10, .alpha = 1.0, .persistent = false, .buffer_size = 10000};
+  NCEOptions nce_options{.noise = nullptr, .noise_ratio = 1.0, .log_partition = 0.0, .learn_partition = true};
+  SMOptions sm_options{.method = TraceMethod::Exact, .n_probes = 1};
+  DSMOptions dsm_options{.sigmas = {0.1}, .weight_by_sigma_squared = true};
+  SSMOptions ssm_options{.n_projections = 1, .projection = Projection::Gaussian, .variance_reduced = false};
+  CHECK((Regularization::None != Regularization::L1 && TraceMethod::Hutchinson != TraceMethod::Exact));
+  CHECK((Projection::Rademacher != Projection::Sphere));
+
+  std::unique_ptr<Loss> losses[] = {
+      std::make_unique<MLELoss>(energy), std::make_unique<MLELoss>(energy, mle_options),
+      std::make_unique<ContrastiveDivergenceLoss>(energy), std::make_unique<ContrastiveDivergenceLoss>(energy, cd_options),
+      std::make_unique<NCELoss>(energy), std::make_unique<NCELoss>(energy, nce_options),
+      std::make_unique<ScoreMatchingLoss>(energy), std::make_unique<ScoreMatchingLoss>(energy, sm_options),
+      std::make_unique<DenoisingScoreMatchingLoss>(energy), std::make_unique<DenoisingScoreMatchingLoss>(energy, dsm_options),
+      std::make_unique<SlicedScoreMatchingLoss>(energy), std::make_unique<SlicedScoreMatchingLoss>(energy, ssm_options),
+      make_loss("mle", energy), make_loss("cd", energy), make_loss("pcd", energy), make_loss("nce", energy),
+      make_loss("sm", energy), make_loss("dsm", energy), make_loss("ssm", energy)};
+  for (auto& loss_function : losses) {
+    Loss& objective = *loss_function;
+    auto [loss, metrics] = objective(x, neg);
+    loss.backward();
+    const std::vector<Tensor> parameters = objective.parameters();
+    CHECK(parameters.size() >= 4);
+    CHECK(metrics.count("loss") == 1);
+    LossOutput output = objective(x, neg);
+    CHECK(output.loss.numel() == 1);
+  }
+  class NoiseOnly : public NoiseDistribution {
+   public:
+    Tensor sample(int64_t n, Generator& generator = default_generator()) const override { return randn({n, 2}, generator); }
+    Tensor log_prob(const Tensor& x) const override { return -0.5 * sum(square(x), 1) - std::log(2 * M_PI); }
+  };
+  NCELoss custom_noise(energy, {.noise = std::make_shared<NoiseOnly>()});
+  CHECK(custom_noise(x).metrics.count("accuracy") == 1);
+  CHECK_THROWS_AS(make_loss("unknown", energy), std::invalid_argument);
+}
