@@ -9,6 +9,7 @@
 #include "engine/gradcheck.hpp"
 #include "engine/ops.hpp"
 #include "engine/tensor.hpp"
+#include "engine/threads.hpp"
 #include "engine/types.hpp"
 #include "nn/activation.hpp"
 #include "nn/checkpoint.hpp"

@@ -102,3 +102,39 @@ void Adam::step() {
 }
 
 }  // namespace ebm::optim
+
+namespace ebm::optim {
+
+Adam::State Adam::state() const {
+  State state;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    state.first_moments.push_back(first_moments_[i].defined() ? first_moments_[i] : zeros_like(parameters_[i]));
+    state.second_moments.push_back(second_moments_[i].defined() ? second_moments_[i] : zeros_like(parameters_[i]));
+  }
+  state.update_counts = update_counts_;
+  return state;
+}
+
+void Adam::load_state(const State& state) {
+  const std::size_t n = parameters_.size();
+  if (state.first_moments.size() != n || state.second_moments.size() != n || state.update_counts.size() != n) {
+    throw std::invalid_argument("Adam: the state holds " + std::to_string(state.first_moments.size()) +
+                                " parameters' moments, this optimizer has " + std::to_string(n));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const Tensor* moment : {&state.first_moments[i], &state.second_moments[i]}) {
+      if (!moment->defined() || moment->shape() != parameters_[i].shape()) {
+        throw std::invalid_argument("Adam: the state's moments of parameter " + std::to_string(i) +
+                                    " do not match its shape " + shape_string(parameters_[i].shape()));
+      }
+    }
+    if (state.update_counts[i] < 0) throw std::invalid_argument("Adam: a negative update count in the state");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    first_moments_[i] = state.first_moments[i].detach().to(parameters_[i].dtype());
+    second_moments_[i] = state.second_moments[i].detach().to(parameters_[i].dtype());
+    update_counts_[i] = state.update_counts[i];
+  }
+}
+
+}  // namespace ebm::optim

@@ -55,6 +55,17 @@ class Adam : public Optimizer {
   Adam(std::vector<Tensor> parameters, AdamOptions options = {});
   void step() override;
 
+  /// Everything step() remembers, for checkpoints: m and v per parameter (zeros before its first
+  /// update) and its update count t.
+  struct State {
+    std::vector<Tensor> first_moments;
+    std::vector<Tensor> second_moments;
+    std::vector<int64_t> update_counts;
+  };
+  State state() const;
+  /// Restores a state() of an Adam over parameters of the same shapes; throws otherwise.
+  void load_state(const State& state);
+
  private:
   AdamOptions options_;
   std::vector<Tensor> first_moments_;

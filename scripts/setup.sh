@@ -3,7 +3,7 @@
 # is already there. Run as root (or with sudo available).
 set -euo pipefail
 
-packages=(build-essential cmake libeigen3-dev doctest-dev)
+packages=(build-essential cmake libeigen3-dev doctest-dev libcli11-dev nlohmann-json3-dev libstb-dev)
 
 missing=()
 for package in "${packages[@]}"; do

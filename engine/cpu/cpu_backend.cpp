@@ -336,8 +336,13 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
+void apply_thread_setting();
+
 const Backend& cpu_backend() {
-  static const CpuBackend instance;
+  static const CpuBackend instance = [] {
+    apply_thread_setting();
+    return CpuBackend();
+  }();
   return instance;
 }
 

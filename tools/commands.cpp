@@ -1,0 +1,139 @@
+// ebm sample, eval, plot, data and datasets.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "tools/cli_error.hpp"
+#include "tools/commands.hpp"
+#include "tools/csv.hpp"
+#include "tools/datasets.hpp"
+#include "tools/metrics.hpp"
+#include "tools/model_file.hpp"
+
+namespace ebm::tools {
+
+void refuse_to_overwrite(const std::string& path, bool force) {
+  if (!force && std::filesystem::exists(path)) {
+    throw CliError(kOutputExists, "'" + path + "' exists; choose another output or pass --force to replace it");
+  }
+}
+
+std::array<double, 4> padded_box(const Tensor& points) {
+  const std::vector<double> v = points.to_vector();
+  std::array<double, 4> box = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+  for (std::size_t i = 0; i + 1 < v.size(); i += 2) {
+    box[0] = std::min(box[0], v[i]);
+    box[1] = std::max(box[1], v[i]);
+    box[2] = std::min(box[2], v[i + 1]);
+    box[3] = std::max(box[3], v[i + 1]);
+  }
+  const double pad_x = 0.1 * (box[1] - box[0]) + 1e-3, pad_y = 0.1 * (box[3] - box[2]) + 1e-3;
+  return {box[0] - pad_x, box[1] + pad_x, box[2] - pad_y, box[3] + pad_y};
+}
+
+int sample_command(const SampleRequest& request) {
+  if (request.n < 1) throw CliError(kUsageError, "--n must be ≥ 1");
+  refuse_to_overwrite(request.out, request.force);
+  const LoadedModel model = load_model(request.model);
+  SamplerConfig sampler = request.sampler_given ? request.sampler : model.config.sampler;
+  if (sampler.steps < 0) throw CliError(kUsageError, "--steps must be ≥ 0");
+  if (sampler.name == "annealed" && sampler.sigmas.empty() && model.config.loss == "dsm" && model.config.sigmas.size() > 1) {
+    sampler.sigmas = model.config.sigmas;
+  }
+  Generator generator(request.seed);
+  const auto& b = model.config.box;
+  Tensor start;
+  {
+    NoGradGuard no_grad;
+    const Tensor u = rand({request.n, model.config.dimension}, generator);
+    start = model.config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0;
+  }
+  const Tensor samples = make_sampler(sampler, model.energy)->sample(start, sampler.steps, generator);
+  write_points(request.out, samples);
+  return kSuccess;
+}
+
+int eval_command(const EvalRequest& request) {
+  if (request.dataset.empty() == request.data.empty()) throw CliError(kUsageError, "eval needs exactly one of --dataset NAME and --data FILE");
+  const Tensor samples = read_points(request.samples);
+  if (samples.size(0) < 2) throw CliError(kInputError, request.samples + ": needs at least 2 samples");
+  Tensor reference;
+  Modes modes;
+  if (!request.dataset.empty()) {
+    const auto parameters = dataset_parameters(request.dataset, request.parameters);
+    Generator generator(request.seed);
+    reference = generate_dataset(request.dataset, request.n > 0 ? request.n : samples.size(0), parameters, generator);
+    modes = dataset_modes(request.dataset, parameters);
+  } else {
+    reference = read_points(request.data);
+  }
+  if (reference.size(1) != samples.size(1)) {
+    throw CliError(kInputError, "samples have " + std::to_string(samples.size(1)) + " columns but the reference data has " +
+                                    std::to_string(reference.size(1)));
+  }
+  if (request.n < 0 || request.mode_radius < 0) throw CliError(kUsageError, "--n and --mode-radius must be ≥ 0");
+  const MMD mmd = mmd_rbf(samples, reference);
+  nlohmann::json result = {{"n_samples", samples.size(0)},
+                           {"n_reference", reference.size(0)},
+                           {"mmd2", mmd.mmd2},
+                           {"mmd", std::sqrt(std::max(0.0, mmd.mmd2))},
+                           {"mmd_bandwidth", mmd.bandwidth},
+                           {"energy_distance", energy_distance(samples, reference)}};
+  if (!modes.centres.empty() && samples.size(1) == 2) {
+    const ModeCoverage coverage = mode_coverage(samples, modes, request.mode_radius > 0 ? request.mode_radius : default_mode_radius(modes));
+    result["modes"] = {{"count", modes.centres.size()},
+                       {"covered_fraction", coverage.covered_fraction},
+                       {"near_fraction", coverage.near_fraction},
+                       {"radius", coverage.radius}};
+  }
+  std::cout << result.dump(2) << std::endl;
+  return kSuccess;
+}
+
+int plot_command(const PlotRequest& request) {
+  refuse_to_overwrite(request.out, request.force);
+  const LoadedModel model = load_model(request.model);
+  if (model.config.dimension != 2) throw CliError(kUsageError, "plot draws 2-D models; this one has D = " + std::to_string(model.config.dimension));
+  Tensor data;
+  if (!model.config.data_file.empty()) {
+    data = read_points(model.config.data_file);
+  } else {
+    Generator generator(model.config.seed + 1);
+    data = generate_dataset(model.config.dataset, 1000, model.config.dataset_parameters, generator);
+  }
+  std::string samples_path = request.samples;
+  if (samples_path.empty() && std::filesystem::exists(request.model + "/samples.csv")) samples_path = request.model + "/samples.csv";
+  const Tensor samples = samples_path.empty() ? Tensor() : read_points(samples_path);
+  plot_energy(request.out, *model.energy, model.config.box, data, samples, request.options);
+  return kSuccess;
+}
+
+int data_command(const DataRequest& request) {
+  if (request.n < 1) throw CliError(kUsageError, "--n must be ≥ 1");
+  const auto parameters = dataset_parameters(request.dataset, request.parameters);
+  refuse_to_overwrite(request.out, request.force);
+  Generator generator(request.seed);
+  write_points(request.out, generate_dataset(request.dataset, request.n, parameters, generator));
+  return kSuccess;
+}
+
+int datasets_command() {
+  for (const DatasetInfo& info : datasets()) {
+    std::printf("%-17s %s\n", info.name.c_str(), info.description.c_str());
+    std::string parameters;
+    for (const auto& [name, value] : info.parameters) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%s%s=%g", parameters.empty() ? "" : ", ", name.c_str(), value);
+      parameters += text;
+    }
+    std::printf("%-17s parameters: %s\n", "", parameters.c_str());
+  }
+  return kSuccess;
+}
+
+}  // namespace ebm::tools

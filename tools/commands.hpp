@@ -1,0 +1,70 @@
+// The subcommands of the ebm tool. Each returns an exit code or throws CliError.
+#pragma once
+
+#include <array>
+#include <map>
+#include <string>
+
+#include "tools/config.hpp"
+#include "tools/plot.hpp"
+
+namespace ebm::tools {
+
+struct TrainRequest {
+  TrainConfig config;
+  std::string out;
+  std::string resume;        // a run directory to continue; then config is taken from it
+  bool steps_given = false;  // with resume: --steps sets the new total
+  bool force = false;
+  bool quiet = false;
+};
+int train_command(const TrainRequest& request);
+
+struct SampleRequest {
+  std::string model;
+  int64_t n = 1000;
+  std::string out;
+  SamplerConfig sampler;
+  bool sampler_given = false;  // else the model's own sampler settings
+  uint64_t seed = 0;
+  bool force = false;
+};
+int sample_command(const SampleRequest& request);
+
+struct EvalRequest {
+  std::string samples;
+  std::string dataset;
+  std::map<std::string, double> parameters;
+  std::string data;
+  int64_t n = 0;  // reference points; 0: as many as samples
+  uint64_t seed = 1;
+  double mode_radius = 0;  // 0: the default
+};
+int eval_command(const EvalRequest& request);
+
+struct PlotRequest {
+  std::string model;
+  std::string out;
+  std::string samples;  // default: DIR/samples.csv when present
+  PlotOptions options;
+  bool force = false;
+};
+int plot_command(const PlotRequest& request);
+
+struct DataRequest {
+  std::string dataset;
+  std::map<std::string, double> parameters;
+  int64_t n = 1000;
+  std::string out;
+  uint64_t seed = 0;
+  bool force = false;
+};
+int data_command(const DataRequest& request);
+int datasets_command();
+
+/// Throws CliError(kOutputExists) when `path` exists and force is off.
+void refuse_to_overwrite(const std::string& path, bool force);
+/// Bounding box of 2-D points, widened by 10% of its size on each side.
+std::array<double, 4> padded_box(const Tensor& points);
+
+}  // namespace ebm::tools

@@ -1,0 +1,85 @@
+// A training run's configuration: what `ebm train` was asked to do, stored in the model file so
+// that later commands rebuild the model without flags.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "energies/mlp_energy.hpp"
+#include "losses/loss.hpp"
+#include "samplers/sampler.hpp"
+
+namespace ebm::tools {
+
+/// How to draw samples from a trained model.
+struct SamplerConfig {
+  std::string name = "langevin";  // langevin, mala, hmc, annealed
+  double step_size = 1e-3;
+  int64_t steps = 1000;
+  double noise_scale = 1.0;            // langevin
+  int64_t leapfrog = 10;               // hmc
+  std::vector<double> sigmas = {};     // annealed (default: the DSM levels, else {1, 0.5, 0.25, 0.1})
+};
+
+struct TrainConfig {
+  // Data: a built-in dataset with its parameters, or a CSV file.
+  std::string dataset;
+  std::map<std::string, double> dataset_parameters;
+  std::string data_file;
+  // Model: an MLP energy.
+  int64_t hidden = 128;
+  int64_t depth = 2;
+  std::string activation = "silu";
+  // Loss and its options.
+  std::string loss = "dsm";
+  std::vector<double> sigmas = {0.1};     // dsm
+  int64_t projections = 1;                // ssm
+  std::string projection = "gaussian";    // ssm: gaussian, rademacher, sphere
+  bool variance_reduced = false;          // ssm
+  std::string sm_method = "exact";        // sm: exact, hutchinson
+  int64_t probes = 1;                     // sm hutchinson
+  int64_t cd_steps = 10;                  // cd, pcd
+  SamplerConfig cd_sampler = {.name = "langevin", .step_size = 1e-2, .steps = 10};
+  double energy_regularization = 0.0;     // cd, pcd
+  int64_t buffer_size = 10000;            // pcd
+  double noise_ratio = 1.0;               // nce
+  double noise_widen = 1.5;               // nce: the noise is the data's Gaussian with stds × this
+  // Optimisation.
+  int64_t steps = 2000;
+  int64_t batch_size = 256;
+  double lr = 1e-3;
+  uint64_t seed = 0;
+  int64_t log_every = 50;
+  int64_t checkpoint_every = 500;
+  // Samples drawn at the end and the plot's box [x_min, x_max, y_min, y_max].
+  int64_t n_samples = 1000;
+  SamplerConfig sampler;
+  std::array<double, 4> box = {-1, 1, -1, 1};
+  int64_t dimension = 2;
+
+  std::vector<int64_t> sizes() const;
+};
+
+nlohmann::json to_json(const TrainConfig& config);
+/// Throws CliError(kModelError) naming the first missing or invalid field.
+TrainConfig config_from_json(const nlohmann::json& json);
+nlohmann::json to_json(const SamplerConfig& config);
+SamplerConfig sampler_from_json(const nlohmann::json& json);
+
+/// The MLP energy the config describes (float32).
+std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Generator& generator);
+/// The loss the config describes, on that energy; `first_batch` fits NCE's noise.
+std::unique_ptr<losses::Loss> make_configured_loss(const TrainConfig& config, std::shared_ptr<energies::EnergyFunction> energy,
+                                                   const Tensor& data, Generator& generator);
+/// The sampler the config describes; throws CliError(kUsageError) listing the known names.
+std::shared_ptr<samplers::Sampler> make_sampler(const SamplerConfig& config, std::shared_ptr<energies::EnergyFunction> energy);
+
+/// The known loss and sampler names, for messages.
+const std::vector<std::string>& sampler_names();
+
+}  // namespace ebm::tools

@@ -1,0 +1,43 @@
+// A trained model on disk: DIR/model.ebm holds the training configuration (JSON), the progress,
+// the parameters and Adam's state, in one file written atomically.
+//
+//   "EBMMODEL" | format version u32 | JSON length u64 | JSON | parameter blob (nn/checkpoint.hpp
+//   format: the model's parameters, then Adam's first and second moments)
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "energies/mlp_energy.hpp"
+#include "optim/optimizer.hpp"
+#include "tools/config.hpp"
+
+namespace ebm::tools {
+
+inline constexpr uint32_t model_format_version = 1;
+
+/// Progress of a run.
+struct TrainState {
+  int64_t step = 0;
+  double seconds = 0;
+  uint64_t generator_offset = 0;  // where training's random stream stands, so a resumed run continues it
+};
+
+/// The path of the model file in a run directory.
+std::string model_path(const std::string& directory);
+
+void save_model(const std::string& directory, const TrainConfig& config, const TrainState& state,
+                const energies::MLPEnergy& energy, const optim::Adam* optimizer);
+
+struct LoadedModel {
+  TrainConfig config;
+  TrainState state;
+  std::shared_ptr<energies::MLPEnergy> energy;
+  optim::Adam::State optimizer;
+};
+
+/// Rebuilds the model from DIR/model.ebm; throws CliError(kModelError) for a missing, truncated,
+/// corrupted or inconsistent file.
+LoadedModel load_model(const std::string& directory);
+
+}  // namespace ebm::tools

@@ -1,0 +1,202 @@
+#include "tools/plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include <stb_easy_font.h>
+#include <stb_image_write.h>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "io/atomic_file.hpp"
+#include "tools/cli_error.hpp"
+
+namespace ebm::tools {
+namespace {
+
+using Colour = std::array<unsigned char, 3>;
+
+/// An RGB image with drawing primitives.
+class Canvas {
+ public:
+  Canvas(int width, int height) : width_(width), height_(height), pixels_(static_cast<std::size_t>(width * height * 3), 255) {}
+  void set(int x, int y, Colour c) {
+    if (x < 0 || y < 0 || x >= width_ || y >= height_) return;
+    std::copy(c.begin(), c.end(), pixels_.begin() + 3 * (static_cast<std::ptrdiff_t>(y) * width_ + x));
+  }
+  void rectangle(int x0, int y0, int x1, int y1, Colour c) {
+    for (int y = y0; y < y1; ++y) {
+      for (int x = x0; x < x1; ++x) set(x, y, c);
+    }
+  }
+  /// Text with its top-left corner at (x, y), scaled ×scale (stb_easy_font's quads).
+  void text(int x, int y, const std::string& text, Colour c, int scale = 1) {
+    std::vector<char> vertices(static_cast<std::size_t>(text.size()) * 270 + 64);
+    std::string copy = text;
+    const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, vertices.data(), static_cast<int>(vertices.size()));
+    for (int q = 0; q < quads; ++q) {
+      const auto* v = reinterpret_cast<const float*>(vertices.data() + q * 64);  // 4 vertices of 16 bytes
+      const float left = v[0], top = v[1], right = v[8], bottom = v[9];
+      rectangle(x + static_cast<int>(left * scale), y + static_cast<int>(top * scale), x + static_cast<int>(right * scale),
+                y + static_cast<int>(bottom * scale), c);
+    }
+  }
+  static int text_width(const std::string& text, int scale = 1) {
+    std::string copy = text;
+    return stb_easy_font_width(copy.data()) * scale;
+  }
+  std::string png() const {
+    std::string out;
+    stbi_write_png_to_func(
+        [](void* context, void* data, int size) { static_cast<std::string*>(context)->append(static_cast<char*>(data), static_cast<std::size_t>(size)); },
+        &out, width_, height_, 3, pixels_.data(), width_ * 3);
+    return out;
+  }
+
+ private:
+  int width_;
+  int height_;
+  std::vector<unsigned char> pixels_;
+};
+
+/// Viridis, by linear interpolation between five of its colours; t in [0, 1].
+Colour viridis(double t) {
+  static const double anchors[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+  t = std::clamp(t, 0.0, 1.0) * 4;
+  const int i = std::min(3, static_cast<int>(t));
+  const double f = t - i;
+  Colour c;
+  for (int k = 0; k < 3; ++k) c[k] = static_cast<unsigned char>(anchors[i][k] + f * (anchors[i + 1][k] - anchors[i][k]));
+  return c;
+}
+
+/// Tick positions at 1, 2 or 5 × 10ᵏ spacing, about five across [low, high].
+std::vector<double> nice_ticks(double low, double high) {
+  const double raw = (high - low) / 5;
+  const double magnitude = std::pow(10, std::floor(std::log10(raw)));
+  double step = magnitude;
+  for (double factor : {1.0, 2.0, 5.0, 10.0}) {
+    if (factor * magnitude >= raw) {
+      step = factor * magnitude;
+      break;
+    }
+  }
+  std::vector<double> ticks;
+  for (double t = std::ceil(low / step) * step; t <= high + 1e-9 * step; t += step) ticks.push_back(std::abs(t) < 1e-12 ? 0 : t);
+  return ticks;
+}
+
+std::string label(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
+}
+
+}  // namespace
+
+void plot_energy(const std::string& path, const energies::EnergyFunction& energy, const std::array<double, 4>& box,
+                 const Tensor& data, const Tensor& samples, const PlotOptions& options) {
+  if (options.width < 200 || options.height < 160 || options.width > 8000 || options.height > 8000) {
+    throw CliError(kUsageError, "plot size must be between 200×160 and 8000×8000 pixels");
+  }
+  const int left = 60, right = 100, top = 30, bottom = 45;
+  const int plot_width = options.width - left - right;
+  const int plot_height = options.height - top - bottom;
+  const auto [x_min, x_max, y_min, y_max] = box;
+
+  // The field at every pixel centre of the plot area, in batches.
+  std::vector<double> field;
+  {
+    NoGradGuard no_grad;
+    std::vector<double> coordinates;
+    coordinates.reserve(static_cast<std::size_t>(plot_width * plot_height * 2));
+    for (int row = 0; row < plot_height; ++row) {
+      for (int column = 0; column < plot_width; ++column) {
+        coordinates.push_back(x_min + (column + 0.5) / plot_width * (x_max - x_min));
+        coordinates.push_back(y_max - (row + 0.5) / plot_height * (y_max - y_min));
+      }
+    }
+    const int64_t total = static_cast<int64_t>(plot_width) * plot_height;
+    for (int64_t first = 0; first < total; first += 16384) {
+      const int64_t count = std::min<int64_t>(16384, total - first);
+      const Tensor points = tensor(std::vector<double>(coordinates.begin() + 2 * first, coordinates.begin() + 2 * (first + count)),
+                                   {count, 2}, DType::Float32);
+      const std::vector<double> values = energy(points).to_vector();
+      field.insert(field.end(), values.begin(), values.end());
+    }
+  }
+  std::vector<double> sorted;
+  for (double v : field) {
+    if (std::isfinite(v)) sorted.push_back(v);
+  }
+  if (sorted.empty()) throw CliError(kModelError, "the model's energy is not finite anywhere in the plot's box");
+  std::sort(sorted.begin(), sorted.end());
+  const double lowest = sorted.front();
+  // Energies: min to the 95th percentile (a few high values would wash out the picture).
+  // Densities: exp(−(E − min E)) in [0, 1].
+  const double scale_low = options.density ? 0.0 : lowest;
+  const double scale_high = options.density ? 1.0 : std::max(sorted[sorted.size() * 95 / 100], lowest + 1e-9);
+  const auto shade = [&](double e) {
+    const double value = options.density ? std::exp(-(e - lowest)) : e;
+    return viridis(std::isfinite(value) ? (value - scale_low) / (scale_high - scale_low) : 1.0);
+  };
+
+  Canvas canvas(options.width, options.height);
+  for (int row = 0; row < plot_height; ++row) {
+    for (int column = 0; column < plot_width; ++column) canvas.set(left + column, top + row, shade(field[static_cast<std::size_t>(row * plot_width + column)]));
+  }
+  const auto pixel_of = [&](double x, double y) {
+    return std::array<int, 2>{left + static_cast<int>((x - x_min) / (x_max - x_min) * plot_width),
+                              top + static_cast<int>((y_max - y) / (y_max - y_min) * plot_height)};
+  };
+  const auto scatter = [&](const Tensor& points, Colour colour) {
+    if (!points.defined() || points.size(0) == 0) return;
+    const std::vector<double> v = points.to_vector();
+    const int64_t n = points.size(0), stride = std::max<int64_t>(1, n / 2000), d = points.size(1);
+    for (int64_t i = 0; i < n; i += stride) {
+      const auto [px, py] = pixel_of(v[static_cast<std::size_t>(i * d)], v[static_cast<std::size_t>(i * d + 1)]);
+      if (px >= left && px < left + plot_width && py >= top && py < top + plot_height) canvas.rectangle(px - 1, py - 1, px + 1, py + 1, colour);
+    }
+  };
+  scatter(data, {255, 255, 255});
+  scatter(samples, {230, 40, 40});
+
+  // Frame, ticks and labels.
+  const Colour ink = {0, 0, 0};
+  canvas.rectangle(left - 1, top - 1, left + plot_width + 1, top, ink);
+  canvas.rectangle(left - 1, top + plot_height, left + plot_width + 1, top + plot_height + 1, ink);
+  canvas.rectangle(left - 1, top - 1, left, top + plot_height + 1, ink);
+  canvas.rectangle(left + plot_width, top - 1, left + plot_width + 1, top + plot_height + 1, ink);
+  for (double t : nice_ticks(x_min, x_max)) {
+    const int px = pixel_of(t, y_min)[0];
+    canvas.rectangle(px, top + plot_height, px + 1, top + plot_height + 6, ink);
+    const std::string text = label(t);
+    canvas.text(px - Canvas::text_width(text, 2) / 2, top + plot_height + 10, text, ink, 2);
+  }
+  for (double t : nice_ticks(y_min, y_max)) {
+    const int py = pixel_of(x_min, t)[1];
+    canvas.rectangle(left - 6, py, left, py + 1, ink);
+    const std::string text = label(t);
+    canvas.text(left - 10 - Canvas::text_width(text, 2), py - 6, text, ink, 2);
+  }
+  canvas.text(left, 6, options.density ? "density exp(-E)   white: data   red: samples" : "energy E(x)   white: data   red: samples",
+              ink, 2);
+
+  // Colour bar with its range.
+  const int bar_left = left + plot_width + 20, bar_width = 16;
+  for (int row = 0; row < plot_height; ++row) {
+    canvas.rectangle(bar_left, top + row, bar_left + bar_width, top + row + 1, viridis(1.0 - static_cast<double>(row) / plot_height));
+  }
+  canvas.text(bar_left + bar_width + 4, top - 4, label(scale_high), ink, 2);
+  canvas.text(bar_left + bar_width + 4, top + plot_height - 12, label(scale_low), ink, 2);
+
+  try {
+    io::write_file_atomically(path, canvas.png());
+  } catch (const std::exception& error) {
+    throw CliError(kIoError, error.what());
+  }
+}
+
+}  // namespace ebm::tools

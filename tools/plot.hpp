@@ -1,0 +1,23 @@
+// The energy (or density exp(−E)) of a 2-D model as a heat map, with data and samples overlaid,
+// a colour bar and labelled axes, written as PNG.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "energies/energy_function.hpp"
+
+namespace ebm::tools {
+
+struct PlotOptions {
+  int width = 640;
+  int height = 520;
+  bool density = false;  // plot exp(−(E − min E)) instead of E
+};
+
+/// Renders and writes the PNG atomically. box = {x_min, x_max, y_min, y_max}; data and samples
+/// may be undefined (then not drawn).
+void plot_energy(const std::string& path, const energies::EnergyFunction& energy, const std::array<double, 4>& box,
+                 const Tensor& data, const Tensor& samples, const PlotOptions& options);
+
+}  // namespace ebm::tools

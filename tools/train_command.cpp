@@ -1,0 +1,232 @@
+// ebm train: fit an MLP energy to a dataset with one of the losses, checkpointing as it goes.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "engine/autograd/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "losses/loss.hpp"
+#include "tools/commands.hpp"
+#include "tools/csv.hpp"
+#include "tools/cli_error.hpp"
+#include "tools/datasets.hpp"
+#include "tools/model_file.hpp"
+#include "tools/progress.hpp"
+
+namespace ebm::tools {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted = true; }
+
+/// Where training data comes from: fresh draws of a dataset, or rows of a CSV file.
+class DataSource {
+ public:
+  explicit DataSource(const TrainConfig& config) : config_(config) {
+    if (!config.data_file.empty()) {
+      file_data_ = read_points(config.data_file);
+      file_values_ = file_data_.to_vector();
+    }
+  }
+  /// A batch of n points.
+  Tensor batch(int64_t n, Generator& generator) const {
+    if (!file_data_.defined()) return generate_dataset(config_.dataset, n, config_.dataset_parameters, generator).to(DType::Float32);
+    // Rows drawn uniformly with replacement.
+    const std::vector<double> u = rand({n}, generator, DType::Float64).to_vector();
+    const int64_t rows = file_data_.size(0), d = file_data_.size(1);
+    std::vector<double> values;
+    values.reserve(static_cast<std::size_t>(n * d));
+    for (double value : u) {
+      const int64_t row = std::min(rows - 1, static_cast<int64_t>(value * static_cast<double>(rows)));
+      values.insert(values.end(), file_values_.begin() + row * d, file_values_.begin() + (row + 1) * d);
+    }
+    return tensor(values, {n, d}, DType::Float32);
+  }
+  /// A fixed reference sample (independent of training's stream): the data file, or 10,000 draws.
+  Tensor reference(uint64_t seed) const {
+    if (file_data_.defined()) return file_data_;
+    Generator generator(seed + 1);
+    return generate_dataset(config_.dataset, 10000, config_.dataset_parameters, generator);
+  }
+
+ private:
+  const TrainConfig& config_;
+  Tensor file_data_;
+  std::vector<double> file_values_;
+};
+
+std::vector<std::string> log_columns(const std::map<std::string, double>& metrics) {
+  std::vector<std::string> columns = {"step", "loss"};
+  for (const auto& [name, value] : metrics) {
+    if (name != "loss") columns.push_back(name);
+  }
+  columns.push_back("seconds");
+  return columns;
+}
+
+void check_config(const TrainConfig& c) {
+  const auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw CliError(kUsageError, message);
+  };
+  require(c.steps >= 1, "--steps must be ≥ 1");
+  require(c.batch_size >= 1, "--batch-size must be ≥ 1");
+  require(c.lr > 0 && std::isfinite(c.lr), "--lr must be > 0");
+  require(c.hidden >= 1 && c.hidden <= 65536, "--hidden must be between 1 and 65536");
+  require(c.depth >= 1 && c.depth <= 64, "--depth must be between 1 and 64");
+  require(c.log_every >= 1, "--log-every must be ≥ 1");
+  require(c.checkpoint_every >= 1, "--checkpoint-every must be ≥ 1");
+  require(c.n_samples >= 1, "--samples must be ≥ 1");
+  require(c.sampler.steps >= 0, "--sampler-steps must be ≥ 0");
+}
+
+}  // namespace
+
+int train_command(const TrainRequest& request) {
+  TrainConfig config = request.config;
+  std::string directory = request.out;
+  TrainState state;
+  std::optional<optim::Adam::State> adam_state;
+  std::shared_ptr<energies::MLPEnergy> energy;
+  uint64_t generator_offset = 0;
+
+  if (!request.resume.empty()) {
+    directory = request.resume;
+    LoadedModel loaded = load_model(directory);
+    const int64_t steps = request.steps_given ? request.config.steps : loaded.config.steps;
+    config = loaded.config;
+    config.steps = steps;
+    state = loaded.state;
+    energy = loaded.energy;
+    adam_state = loaded.optimizer;
+    generator_offset = loaded.state.generator_offset;
+    if (state.step >= config.steps) {
+      throw CliError(kUsageError, "the run in '" + directory + "' has already done " + std::to_string(state.step) +
+                                      " steps; pass --steps with a larger total to continue it");
+    }
+  } else {
+    if (config.dataset.empty() == config.data_file.empty()) {
+      throw CliError(kUsageError, "train needs exactly one of --dataset NAME and --data FILE");
+    }
+    if (!config.dataset.empty()) config.dataset_parameters = dataset_parameters(config.dataset, config.dataset_parameters);
+    check_config(config);
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::exists(directory) && !fs::is_empty(directory) && !request.force) {
+      throw CliError(kOutputExists, "output directory '" + directory + "' exists and is not empty; choose another or pass --force");
+    }
+    fs::create_directories(directory, error);
+    if (error) throw CliError(kIoError, "cannot create output directory '" + directory + "': " + error.message());
+  }
+
+  const DataSource source(config);
+  const Tensor reference = source.reference(config.seed);
+  config.dimension = reference.size(1);
+  if (request.resume.empty()) {
+    if (config.dimension == 2) config.box = padded_box(reference);
+    Generator init(config.seed);
+    energy = make_energy(config, init);
+  }
+  Generator generator(config.seed + 2);
+  generator.reserve(generator_offset);
+  const auto loss = make_configured_loss(config, energy, reference.to(DType::Float32), generator);
+  optim::Adam adam(loss->parameters(), {.lr = config.lr});
+  if (adam_state) adam.load_state(*adam_state);
+
+  // The log so far (a resumed run appends to it).
+  std::vector<std::vector<double>> log_rows;
+  std::vector<std::string> columns;
+  const std::string log_path = directory + "/log.csv";
+  if (!request.resume.empty() && std::filesystem::exists(log_path)) {
+    const Tensor previous = read_points(log_path);
+    const std::vector<double> values = previous.to_vector();
+    for (int64_t i = 0; i < previous.size(0); ++i) {
+      log_rows.emplace_back(values.begin() + i * previous.size(1), values.begin() + (i + 1) * previous.size(1));
+    }
+  }
+  const auto checkpoint = [&] {
+    state.generator_offset = generator.offset();
+    save_model(directory, config, state, *energy, &adam);
+    if (!columns.empty()) write_table(log_path, columns, log_rows);
+  };
+  if (request.resume.empty()) checkpoint();  // a last good checkpoint exists from the start
+
+  interrupted = false;
+  const auto previous_handler = std::signal(SIGINT, on_interrupt);
+  Progress progress(state.step, config.steps, request.quiet);
+  const auto start = std::chrono::steady_clock::now();
+  const double seconds_before = state.seconds;
+  int64_t last_good_step = state.step;
+  while (state.step < config.steps) {
+    if (interrupted) {
+      checkpoint();
+      progress.finish();
+      std::signal(SIGINT, previous_handler);
+      std::fprintf(stderr, "ebm: interrupted after step %lld; checkpoint written to %s (continue with --resume %s)\n",
+                   static_cast<long long>(state.step), model_path(directory).c_str(), directory.c_str());
+      return kInterrupted;
+    }
+    losses::LossOutput output;
+    try {
+      output = (*loss)(source.batch(config.batch_size, generator));
+    } catch (const losses::NonFiniteLoss& error) {
+      progress.finish();
+      std::signal(SIGINT, previous_handler);
+      throw CliError(kDiverged, "training diverged at step " + std::to_string(state.step + 1) + ": " + error.what() +
+                                    "; the last good checkpoint (step " + std::to_string(last_good_step) + ") is in " +
+                                    model_path(directory));
+    }
+    adam.zero_grad();
+    output.loss.backward();
+    adam.step();
+    ++state.step;
+    state.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (state.step % config.log_every == 0 || state.step == config.steps) {
+      if (columns.empty()) columns = log_columns(output.metrics);
+      std::vector<double> row = {static_cast<double>(state.step), output.metrics.at("loss")};
+      for (std::size_t c = 2; c + 1 < columns.size(); ++c) {
+        const auto found = output.metrics.find(columns[c]);
+        row.push_back(found != output.metrics.end() ? found->second : NAN);
+      }
+      row.push_back(state.seconds);
+      log_rows.push_back(row);
+    }
+    progress.update(state.step, output.metrics.at("loss"));
+    if (state.step % config.checkpoint_every == 0) {
+      checkpoint();
+      last_good_step = state.step;
+    }
+  }
+  progress.finish();
+  std::signal(SIGINT, previous_handler);
+  checkpoint();
+
+  // Samples from the trained model and its picture.
+  Generator sampling(config.seed + 3);
+  const Tensor start_points = [&] {
+    NoGradGuard no_grad;
+    const auto& b = config.box;
+    const Tensor u = rand({config.n_samples, config.dimension}, sampling);
+    if (config.dimension != 2) return u * 8.0 - 4.0;
+    return u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2});
+  }();
+  SamplerConfig sampler_config = config.sampler;
+  if (sampler_config.name == "annealed" && sampler_config.sigmas.empty() && config.loss == "dsm" && config.sigmas.size() > 1) {
+    sampler_config.sigmas = config.sigmas;
+  }
+  const Tensor samples = make_sampler(sampler_config, energy)->sample(start_points, sampler_config.steps, sampling);
+  write_points(directory + "/samples.csv", samples);
+  if (config.dimension == 2) {
+    plot_energy(directory + "/energy.png", *energy, config.box, reference, samples, PlotOptions{});
+  }
+  if (!request.quiet) {
+    std::fprintf(stderr, "trained %lld steps in %.1fs; wrote %s/{model.ebm, log.csv, samples.csv%s}\n",
+                 static_cast<long long>(config.steps), state.seconds, directory.c_str(), config.dimension == 2 ? ", energy.png" : "");
+  }
+  return kSuccess;
+}
+
+}  // namespace ebm::tools
