@@ -53,7 +53,12 @@ int sample_command(const SampleRequest& request) {
     const Tensor u = rand({request.n, model.config.dimension}, generator);
     start = model.config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0;
   }
-  const Tensor samples = make_sampler(sampler, model.energy)->sample(start, sampler.steps, generator);
+  Tensor samples;
+  try {
+    samples = make_sampler(sampler, model.energy)->sample(start, sampler.steps, generator);
+  } catch (const std::runtime_error& error) {
+    throw CliError(kDiverged, std::string("sampling failed: ") + error.what());
+  }
   write_points(request.out, samples);
   return kSuccess;
 }

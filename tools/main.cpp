@@ -1,5 +1,6 @@
 // The ebm command-line tool: train, sample, evaluate and plot toy energy-based models.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/threads.hpp"
@@ -148,6 +149,11 @@ int main(int argc, char** argv) {
 
   auto* datasets_command_line = app.add_subcommand("datasets", "list the datasets and their parameters");
 
+  const std::vector<std::string> commands = {"train", "sample", "eval", "plot", "data", "datasets"};
+  if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    std::fprintf(stderr, "ebm: error: unknown command '%s'; known: train, sample, eval, plot, data, datasets\n", argv[1]);
+    return kUsageError;
+  }
   try {
     app.parse(argc, argv);
     ebm::set_num_threads(threads);

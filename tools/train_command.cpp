@@ -8,7 +8,6 @@
 
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
-#include "losses/loss.hpp"
 #include "tools/commands.hpp"
 #include "tools/csv.hpp"
 #include "tools/cli_error.hpp"
@@ -172,7 +171,7 @@ int train_command(const TrainRequest& request) {
     losses::LossOutput output;
     try {
       output = (*loss)(source.batch(config.batch_size, generator));
-    } catch (const losses::NonFiniteLoss& error) {
+    } catch (const std::runtime_error& error) {  // a non-finite loss, or the negatives' chains diverged
       progress.finish();
       std::signal(SIGINT, previous_handler);
       throw CliError(kDiverged, "training diverged at step " + std::to_string(state.step + 1) + ": " + error.what() +
@@ -217,7 +216,13 @@ int train_command(const TrainRequest& request) {
   if (sampler_config.name == "annealed" && sampler_config.sigmas.empty() && config.loss == "dsm" && config.sigmas.size() > 1) {
     sampler_config.sigmas = config.sigmas;
   }
-  const Tensor samples = make_sampler(sampler_config, energy)->sample(start_points, sampler_config.steps, sampling);
+  Tensor samples;
+  try {
+    samples = make_sampler(sampler_config, energy)->sample(start_points, sampler_config.steps, sampling);
+  } catch (const std::runtime_error& error) {
+    throw CliError(kDiverged, std::string("the model is trained and saved in ") + model_path(directory) +
+                                  ", but drawing its samples failed: " + error.what() + " (try ebm sample with a smaller --step-size)");
+  }
   write_points(directory + "/samples.csv", samples);
   if (config.dimension == 2) {
     plot_energy(directory + "/energy.png", *energy, config.box, reference, samples, PlotOptions{});
