@@ -48,7 +48,7 @@ Tensor ContrastiveDivergenceLoss::draw_negatives(const Tensor& pos) {
   }
   const int64_t n = std::min(pos.size(0), buffer_->capacity());
   auto draw = buffer_->sample(n, generator);
-  const Tensor advanced = options_.sampler->sample(draw.states, options_.n_steps, generator);
+  const Tensor advanced = options_.sampler->sample(draw.states.to(pos.dtype()).to(pos.device()), options_.n_steps, generator);
   buffer_->update(draw.slots, advanced);
   return advanced;
 }

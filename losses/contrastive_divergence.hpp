@@ -21,7 +21,8 @@ struct CDOptions {
   double energy_regularization = 0.0;
   /// Persistent CD: fraction of chains restarted uniformly in the box at each draw.
   double reinit_fraction = 0.05;
-  /// Persistent CD: the box; when unset, the bounding box of the first batch.
+  /// Persistent CD: the box [low, high]^D; when unset, the smallest such cube around the first
+  /// batch, widened by 5% of its size on each side.
   std::optional<double> buffer_low = std::nullopt;
   std::optional<double> buffer_high = std::nullopt;
   Generator* generator = nullptr;  // nullptr: default_generator()

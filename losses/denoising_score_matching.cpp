@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "energies/noise_conditional.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::losses {
@@ -29,7 +30,9 @@ LossOutput DenoisingScoreMatchingLoss::operator()(const Tensor& pos, const Tenso
   Generator& generator = generator_or_default(options_.generator);
   const Tensor x = pos.detach();
   const int64_t n = x.size(0);
-  // All levels in one batch, so ∇E is one double-backward graph however many levels there are.
+  // The residual ∇E(x̃) − ε/σ for every level: the model score −∇E against the kernel's score −ε/σ.
+  // A noise-conditional energy is evaluated at each level in turn; any other energy sees all
+  // levels in one batch, so ∇E is one double-backward graph however many levels there are.
   std::vector<Tensor> noisy;
   std::vector<Tensor> targets;  // ε/σ
   for (double sigma : options_.sigmas) {
@@ -37,8 +40,17 @@ LossOutput DenoisingScoreMatchingLoss::operator()(const Tensor& pos, const Tenso
     noisy.push_back(x + sigma * epsilon);
     targets.push_back(epsilon / sigma);
   }
-  // ∇E(x̃) should match ε/σ: the model score −∇E against the kernel's score −ε/σ.
-  const Tensor residual = energy_->gradient(cat(noisy, 0)) - cat(targets, 0);
+  Tensor residual;
+  if (auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy_.get())) {
+    std::vector<Tensor> residuals;
+    for (std::size_t level = 0; level < options_.sigmas.size(); ++level) {
+      conditional->set_noise_level(options_.sigmas[level]);
+      residuals.push_back(energy_->gradient(noisy[level]) - targets[level]);
+    }
+    residual = cat(residuals, 0);
+  } else {
+    residual = energy_->gradient(cat(noisy, 0)) - cat(targets, 0);
+  }
   const Tensor per_point = 0.5 * sum(square(residual), 1);
   Tensor weighted_sum;
   double total_weight = 0;

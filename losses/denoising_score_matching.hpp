@@ -16,7 +16,9 @@ struct DSMOptions {
 ///   J_σ = ½·mean‖∇E(x̃) − ε/σ‖²,
 /// since the score of the noising kernel at x̃ is −ε/σ and the model score is −∇E. The loss is the
 /// weighted mean Σλ(σ)J_σ / Σλ(σ) (one level: J_σ itself). At the optimum E is the energy of the
-/// data convolved with N(0, σ²I). Metrics: loss and loss_sigma_<σ> (J_σ, unweighted) per level.
+/// data convolved with N(0, σ²I). An energy that is energies::NoiseConditional is set to each
+/// level before its term (E(x; σ), as noise-conditional score networks); a plain energy learns one
+/// compromise over the levels. Metrics: loss and loss_sigma_<σ> (J_σ, unweighted) per level.
 class DenoisingScoreMatchingLoss : public Loss {
  public:
   DenoisingScoreMatchingLoss(std::shared_ptr<energies::EnergyFunction> energy, DSMOptions options = {});

@@ -37,7 +37,7 @@ LossOutput NCELoss::operator()(const Tensor& pos, const Tensor& neg) {
     noise = options_.noise->sample(count, generator_or_default(options_.generator)).to(pos.dtype());
   }
   const double nu = options_.noise_ratio;
-  const Tensor log_z = log_z_.to(pos.dtype());
+  const Tensor log_z = log_z_.to(pos.dtype()).to(pos.device());
   // h(u) = −E(u) − log Z − log p_n(u) − log ν: the log-odds that u is data rather than noise.
   const auto log_odds = [&](const Tensor& u, const Tensor& energies) {
     Tensor log_noise;

@@ -22,7 +22,7 @@ struct NCEOptions {
 ///   L = mean softplus(−h(x⁺)) + ν·mean softplus(h(y)),   y ~ p_n (round(ν·N) of them).
 /// At the optimum exp(−E − log Z) is the data density, normalised. neg, if given, must be draws
 /// from the noise distribution. Metrics: loss, pos_loss, neg_loss, log_z, pos_energy,
-/// neg_energy, accuracy (fraction of data with h > 0 and noise with h < 0).
+/// neg_energy, accuracy (fraction of data with h > 0 and noise with h ≤ 0).
 class NCELoss : public Loss {
  public:
   NCELoss(std::shared_ptr<energies::EnergyFunction> energy, NCEOptions options = {});

@@ -44,8 +44,8 @@ struct TrainConfig {
   std::string sm_method = "exact";        // sm: exact, hutchinson
   int64_t probes = 1;                     // sm hutchinson
   int64_t cd_steps = 10;                  // cd, pcd
-  SamplerConfig cd_sampler = {.name = "langevin", .step_size = 1e-2, .steps = 10};
-  double energy_regularization = 0.0;     // cd, pcd
+  SamplerConfig cd_sampler = {.name = "langevin", .step_size = 0.1, .steps = 10};
+  double energy_regularization = 0.1;     // cd, pcd: keeps short-run CD from drifting to unbounded energies
   int64_t buffer_size = 10000;            // pcd
   double noise_ratio = 1.0;               // nce
   double noise_widen = 1.5;               // nce: the noise is the data's Gaussian with stds × this
