@@ -1,0 +1,127 @@
+// ebm's side of the benchmark (bench/workloads.md): times one workload, prints one JSON line
+// {"workload", "median_ms", "iterations", "peak_rss_mb", ...}. Run one workload per process so
+// that peak memory is the workload's own.
+#include <sys/resource.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ebm.hpp>
+
+using namespace ebm;
+
+namespace {
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+/// Median milliseconds of `repeats` timed runs of `iteration` after `warmup` untimed ones.
+double median_ms(const std::function<void()>& iteration, int warmup, int repeats) {
+  for (int i = 0; i < warmup; ++i) iteration();
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    iteration();
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
+  return times[static_cast<std::size_t>(repeats / 2)];
+}
+
+/// One training step of `loss` with Adam on a fresh batch.
+struct TrainingStep {
+  TrainingStep(int64_t batch, int64_t d, const std::string& objective)
+      : generator(0), energy(std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{d, 128, 128, 1}, nn::Activation::SiLU, generator)),
+        batch_size(batch), dimension(d) {
+    if (objective == "dsm") loss = std::make_unique<losses::DenoisingScoreMatchingLoss>(energy, losses::DSMOptions{.sigmas = {0.1}, .generator = &generator});
+    if (objective == "ssm") loss = std::make_unique<losses::SlicedScoreMatchingLoss>(energy, losses::SSMOptions{.generator = &generator});
+    if (objective == "sm") loss = std::make_unique<losses::ScoreMatchingLoss>(energy, losses::SMOptions{.generator = &generator});
+    if (objective == "cd") {
+      auto langevin = std::make_shared<samplers::LangevinDynamics>(energy, samplers::LangevinOptions{.step_size = 0.01});
+      loss = std::make_unique<losses::ContrastiveDivergenceLoss>(energy, losses::CDOptions{.sampler = langevin, .n_steps = 20, .generator = &generator});
+    }
+    adam = std::make_unique<optim::Adam>(loss->parameters(), optim::AdamOptions{.lr = 1e-3});
+  }
+  void operator()() {
+    const Tensor x = randn({batch_size, dimension}, generator);
+    const auto output = (*loss)(x);
+    adam->zero_grad();
+    output.loss.backward();
+    adam->step();
+  }
+  Generator generator;
+  std::shared_ptr<energies::MLPEnergy> energy;
+  std::unique_ptr<losses::Loss> loss;
+  std::unique_ptr<optim::Adam> adam;
+  int64_t batch_size;
+  int64_t dimension;
+};
+
+/// Single-core float32 GEMM rate of Eigen on 512³, the floor the CPU allows.
+double gemm_gflops() {
+  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Matrix a = Matrix::Random(512, 512), b = Matrix::Random(512, 512);
+  Matrix c(512, 512);
+  const double ms = median_ms([&] { c.noalias() = a * b; }, 3, 15);
+  return 2.0 * 512 * 512 * 512 / (ms * 1e6);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: ebm_bench WORKLOAD [threads]\n");
+    return 2;
+  }
+  const std::string workload = argv[1];
+  set_num_threads(argc > 2 ? std::atoi(argv[2]) : 1);
+  std::string extra;
+  double ms = 0;
+  int repeats = 20;
+  if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
+    const bool small = workload.rfind("small_", 0) == 0;
+    TrainingStep step(small ? 64 : 256, small ? 8 : 2, workload.substr(workload.find('_') + 1));
+    ms = median_ms(step, 5, repeats);
+  } else if (workload == "sampling") {
+    Generator generator(0);
+    auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 128, 128, 1}, nn::Activation::SiLU, generator);
+    samplers::LangevinDynamics langevin(energy, {.step_size = 0.01});
+    const Tensor x0 = randn({4096, 2}, generator);
+    repeats = 5;
+    ms = median_ms([&] { langevin.sample(x0, 100, generator); }, 1, repeats);
+    // Forward 2N(DH + H² + H) and input-gradient backward as much again, per step.
+    const double flops = 100 * 4.0 * 4096 * (2 * 128 + 128 * 128 + 128);
+    const double peak = gemm_gflops();
+    char text[160];
+    std::snprintf(text, sizeof text, ", \"gflops\": %.2f, \"gemm_peak_gflops\": %.2f, \"fraction_of_peak\": %.3f", flops / (ms * 1e6), peak,
+                  flops / (ms * 1e6) / peak);
+    extra = text;
+  } else if (workload == "overhead") {
+    Generator generator(0);
+    const Tensor b = randn({256, 128}, generator), c = randn({256, 128}, generator) * 0.01;
+    const Tensor r0 = randn({256, 128}, generator);
+    ms = median_ms([&] {
+      NoGradGuard no_grad;
+      Tensor r = r0;
+      for (int i = 0; i < 1000; ++i) r = r * b + c;
+    }, 2, repeats);
+    char text[64];
+    std::snprintf(text, sizeof text, ", \"us_per_op\": %.3f", ms * 1000 / 2000);
+    extra = text;
+  } else {
+    std::fprintf(stderr, "unknown workload '%s'\n", workload.c_str());
+    return 2;
+  }
+  std::printf("{\"impl\": \"ebm\", \"workload\": \"%s\", \"median_ms\": %.4f, \"repeats\": %d, \"peak_rss_mb\": %.1f%s}\n", workload.c_str(), ms,
+              repeats, peak_rss_mb(), extra.c_str());
+  return 0;
+}
