@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
     const bool small = workload.rfind("small_", 0) == 0;
     TrainingStep step(small ? 64 : 256, small ? 8 : 2, workload.substr(workload.find('_') + 1));
-    ms = median_ms(step, 5, repeats);
+    ms = median_ms([&step] { step(); }, 5, repeats);
   } else if (workload == "sampling") {
     Generator generator(0);
     auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 128, 128, 1}, nn::Activation::SiLU, generator);

@@ -35,6 +35,8 @@ class Backend {
 
   virtual void* allocate(std::size_t bytes) const = 0;
   virtual void deallocate(void* data) const = 0;
+  /// Frees a buffer of the given size (allocators that keep buffers for reuse need it).
+  virtual void deallocate(void* data, std::size_t /*bytes*/) const { deallocate(data); }
   virtual void copy_from_host(void* device_data, const void* host_data, std::size_t bytes) const = 0;
   virtual void copy_to_host(void* host_data, const void* device_data, std::size_t bytes) const = 0;
 

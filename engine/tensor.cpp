@@ -18,7 +18,7 @@ namespace ebm {
 Storage::Storage(std::size_t bytes_, Device device_)
     : data(backend(device_).allocate(bytes_)), bytes(bytes_), device(device_) {}
 
-Storage::~Storage() { backend(device).deallocate(data); }
+Storage::~Storage() { backend(device).deallocate(data, bytes); }
 
 Tensor::Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 

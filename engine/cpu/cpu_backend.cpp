@@ -2,7 +2,9 @@
 // Eigen's GEMM for matmul.
 #include <Eigen/Core>
 #include <cstdlib>
+#include <array>
 #include <cstring>
+#include <vector>
 #include <limits>
 
 #include "engine/backend.hpp"
@@ -70,16 +72,86 @@ struct BinaryApply {
   }
 };
 
+/// Freed buffers kept for reuse, per thread, by power-of-two size class: training loops allocate
+/// the same sizes every step, and malloc/free of large buffers (which go back to the kernel)
+/// would dominate small ops. At most `limit` bytes are kept; the rest is freed.
+class BufferCache {
+ public:
+  static constexpr std::size_t alignment = 64;
+  static constexpr std::size_t limit = std::size_t{256} << 20;
+
+  ~BufferCache() {
+    for (auto& bucket : free_) {
+      for (void* data : bucket) std::free(data);
+    }
+  }
+  void* take(std::size_t bytes) {
+    const int size_class = class_of(bytes);
+    auto& bucket = free_[static_cast<std::size_t>(size_class)];
+    if (!bucket.empty()) {
+      void* data = bucket.back();
+      bucket.pop_back();
+      cached_ -= capacity_of(size_class);
+      return data;
+    }
+    void* data = std::aligned_alloc(alignment, capacity_of(size_class));
+    if (data == nullptr) throw std::bad_alloc();
+    return data;
+  }
+  void give_back(void* data, std::size_t bytes) {
+    const int size_class = class_of(bytes);
+    if (cached_ + capacity_of(size_class) > limit) {
+      std::free(data);
+      return;
+    }
+    free_[static_cast<std::size_t>(size_class)].push_back(data);
+    cached_ += capacity_of(size_class);
+  }
+
+ private:
+  static int class_of(std::size_t bytes) {
+    int size_class = 6;  // 64 bytes
+    while ((std::size_t{1} << size_class) < bytes) ++size_class;
+    return size_class;
+  }
+  static std::size_t capacity_of(int size_class) { return std::size_t{1} << size_class; }
+
+  std::array<std::vector<void*>, 64> free_;
+  std::size_t cached_ = 0;
+};
+
+/// False once this thread's cache is destroyed (at thread or program exit): tensors that outlive
+/// it, such as statics, then free their buffers directly. A bool needs no destruction, so it can
+/// be read after the cache is gone.
+thread_local bool cache_alive = false;
+
+struct ThreadCache {
+  ThreadCache() { cache_alive = true; }
+  ~ThreadCache() { cache_alive = false; }
+  BufferCache cache;
+};
+
+BufferCache* buffer_cache() {
+  thread_local ThreadCache holder;
+  return cache_alive ? &holder.cache : nullptr;
+}
+
 class CpuBackend final : public Backend {
  public:
   void* allocate(std::size_t bytes) const override {
-    constexpr std::size_t alignment = 64;
-    const std::size_t rounded = std::max<std::size_t>(alignment, (bytes + alignment - 1) / alignment * alignment);
-    void* data = std::aligned_alloc(alignment, rounded);
+    if (BufferCache* cache = buffer_cache()) return cache->take(bytes);
+    void* data = std::aligned_alloc(BufferCache::alignment, (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64);
     if (data == nullptr) throw std::bad_alloc();
     return data;
   }
   void deallocate(void* data) const override { std::free(data); }
+  void deallocate(void* data, std::size_t bytes) const override {
+    if (!cache_alive) {
+      std::free(data);
+      return;
+    }
+    buffer_cache()->give_back(data, bytes);
+  }
   void copy_from_host(void* device_data, const void* host_data, std::size_t bytes) const override {
     if (bytes > 0) std::memcpy(device_data, host_data, bytes);
   }
@@ -158,6 +230,21 @@ class CpuBackend final : public Backend {
       const T* x = a.data<T>();
       const T* y = b.data<T>();
       T* z = out.data<T>();
+      // Fast paths: same shapes, or one operand a single value.
+      const int64_t n = out.numel();
+      ArrayMap<T> result(z, n);
+      if (a.numel() == n && b.numel() == n) {
+        BinaryApply<T>::into(kernel, ConstArrayMap<T>(x, n), ConstArrayMap<T>(y, n), result);
+        return;
+      }
+      if (a.numel() == n && b.numel() == 1) {
+        BinaryApply<T>::into(kernel, ConstArrayMap<T>(x, n), Array<T>::Constant(n, *y), result);
+        return;
+      }
+      if (a.numel() == 1 && b.numel() == n) {
+        BinaryApply<T>::into(kernel, Array<T>::Constant(n, *x), ConstArrayMap<T>(y, n), result);
+        return;
+      }
       for_each_run<3>(out.shape(),
                       {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape()),
                        broadcast_strides(out.shape(), out.shape())},
@@ -226,6 +313,19 @@ class CpuBackend final : public Backend {
   }
 
   void sum_to(const Tensor& a, Tensor& out) const override {
+    const bool rows_into_row = a.dim() == 2 && out.numel() == a.size(1) && (out.dim() == 1 || (out.dim() == 2 && out.size(0) == 1));
+    if (out.numel() == 1 || rows_into_row) {
+      with_type(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        if (out.numel() == 1) {
+          *out.data<T>() = flat<T>(a).sum();
+        } else {
+          const Eigen::Map<const Matrix<T>> x(a.data<T>(), a.size(0), a.size(1));
+          Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(out.data<T>(), a.size(1)) = x.colwise().sum();
+        }
+      });
+      return;
+    }
     reduce_to(a, out, 0.0, [](auto& target, const auto& run) { target += run.sum(); },
               [](auto& targets, const auto& run) { targets += run; });
   }
