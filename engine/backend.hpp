@@ -24,6 +24,7 @@ enum class UnaryKernel {
   Sigmoid,   // 1 / (1 + e⁻ˣ)
   Softplus,  // ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|), stable for large |x|
   Relu,      // max(x, 0)
+  Silu,      // x·σ(x)
 };
 
 /// Elementwise maps z = f(x, y) with NumPy broadcasting. Comparisons give 1 for true, 0 for false.

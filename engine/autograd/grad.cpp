@@ -59,6 +59,38 @@ Tensor root_gradient(const char* caller, const Tensor& output, const Tensor& gra
   return grad_output;
 }
 
+/// For grad(): every node from which a target can be reached (an iterative depth-first search,
+/// pruned below the lowest target). Gradients flowing anywhere else would be thrown away, so
+/// rules are told not to compute them: for y = xW with only ∂/∂x wanted, no xᵀg product.
+std::unordered_set<Node*> nodes_leading_to(Node* root, const std::unordered_set<Node*>& targets, uint64_t lowest_needed) {
+  std::unordered_map<Node*, bool> leads;  // visited nodes: whether a target is reachable from them
+  std::vector<std::pair<Node*, std::size_t>> stack = {{root, 0}};
+  leads[root] = targets.count(root) != 0;
+  while (!stack.empty()) {
+    Node* node = stack.back().first;
+    const std::size_t index = stack.back().second++;
+    const auto& next = node->next();
+    if (index < next.size()) {
+      Node* child = next[index].get();
+      if (child == nullptr || child->sequence() < lowest_needed) continue;
+      const auto [entry, inserted] = leads.try_emplace(child, targets.count(child) != 0);
+      if (inserted) {
+        stack.emplace_back(child, 0);
+      } else if (entry->second) {
+        leads[node] = true;
+      }
+    } else {
+      stack.pop_back();
+      if (leads[node] && !stack.empty()) leads[stack.back().first] = true;
+    }
+  }
+  std::unordered_set<Node*> result;
+  for (const auto& [node, reaches] : leads) {
+    if (reaches) result.insert(node);
+  }
+  return result;
+}
+
 /// Walks the graph from `output`. With targets, stops at the target nodes and returns their
 /// gradients (grad); without, runs every node and leaf accumulator (backward).
 std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_output,
@@ -78,6 +110,9 @@ std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_
   std::unordered_map<Node*, Tensor> captured;
 
   const std::shared_ptr<Node> root = gradient_edge(output);
+  std::unordered_set<Node*> useful;
+  if (targets != nullptr) useful = nodes_leading_to(root.get(), *targets, lowest_needed);
+  std::vector<bool> wanted;
   pending[root.get()].sum = grad_output;
   ready.emplace(root->sequence(), root.get());
 
@@ -99,12 +134,16 @@ std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_
       continue;
     }
 
-    const Gradients gradients = node->apply(gradient);
-    if (!keep_graph) node->release_saved();
     const auto& next = node->next();
+    if (targets != nullptr) {
+      wanted.assign(next.size(), false);
+      for (std::size_t i = 0; i < next.size(); ++i) wanted[i] = next[i] != nullptr && useful.count(next[i].get()) != 0;
+    }
+    const Gradients gradients = node->apply(gradient, targets != nullptr ? &wanted : nullptr);
+    if (!keep_graph) node->release_saved();
     for (std::size_t i = 0; i < next.size(); ++i) {
       Node* input = next[i].get();
-      if (input == nullptr || !gradients[i].defined() || input->sequence() < lowest_needed) continue;
+      if (input == nullptr || !gradients[i].defined() || (targets != nullptr && !wanted[i])) continue;
       auto [slot, inserted] = pending.try_emplace(input);
       add_into(slot->second, gradients[i], options.create_graph);
       if (inserted) ready.emplace(input->sequence(), input);

@@ -37,13 +37,21 @@ void Node::release_into(std::vector<std::shared_ptr<Node>>& orphans) {
   saved_.clear();
 }
 
-Gradients Node::apply(const Tensor& grad_output) {
+Gradients Node::apply(const Tensor& grad_output, const std::vector<bool>* wanted) {
   if (released_) {
     throw std::runtime_error(std::string("backward through '") + name_ +
                              "' a second time, but its saved tensors were freed by the first backward; "
                              "pass retain_graph = true (create_graph implies it) to go through a graph twice");
   }
-  Gradients gradients = rule(grad_output);
+  wanted_ = wanted;
+  Gradients gradients;
+  try {
+    gradients = rule(grad_output);
+  } catch (...) {
+    wanted_ = nullptr;
+    throw;
+  }
+  wanted_ = nullptr;
   if (gradients.size() != next_.size()) {
     throw std::logic_error(std::string("derivative rule of '") + name_ + "' returned " +
                            std::to_string(gradients.size()) + " gradients for " + std::to_string(next_.size()) +

@@ -33,8 +33,9 @@ class Node : public std::enable_shared_from_this<Node> {
   /// input needs no gradient.
   const std::vector<std::shared_ptr<Node>>& next() const { return next_; }
 
-  /// The gradients of the inputs given the gradient of the output.
-  Gradients apply(const Tensor& grad_output);
+  /// The gradients of the inputs given the gradient of the output. `wanted`, when given, says per
+  /// input whether this backward pass uses its gradient (rules skip the others).
+  Gradients apply(const Tensor& grad_output, const std::vector<bool>* wanted = nullptr);
   /// Drops the saved tensors (backward without retain_graph); applying again then throws.
   void release_saved();
 
@@ -44,7 +45,10 @@ class Node : public std::enable_shared_from_this<Node> {
   Tensor saved(std::size_t i) const;
   /// The op's own output, rebuilt so that it is differentiable through this node.
   Tensor output() const;
-  bool needs_grad(std::size_t input) const { return next_[input] != nullptr; }
+  /// Whether the current backward pass needs input's gradient.
+  bool needs_grad(std::size_t input) const {
+    return next_[input] != nullptr && (wanted_ == nullptr || (*wanted_)[input]);
+  }
 
   void save(const Tensor& tensor);
   void save_output(const Tensor& output);
@@ -70,6 +74,7 @@ class Node : public std::enable_shared_from_this<Node> {
   DType output_dtype_ = DType::Float32;
   uint64_t output_version_ = 0;
   bool released_ = false;
+  const std::vector<bool>* wanted_ = nullptr;  // set during apply
 };
 
 /// The node of a leaf that requires grad: backward() adds the incoming gradient into leaf.grad().

@@ -199,6 +199,7 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Sigmoid: y = x.logistic(); break;
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
+        case UnaryKernel::Silu: y = x * x.logistic(); break;
       }
     });
   }

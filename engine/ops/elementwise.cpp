@@ -101,8 +101,15 @@ Tensor relu(const Tensor& a) {
                 [](const Node& node, const Tensor& g) -> Gradients { return {g * greater(node.saved(0), 0.0)}; });
 }
 
-/// a·σ(a) (SiLU, "swish"), composed so that every order of derivative follows from * and σ.
-Tensor silu(const Tensor& a) { return a * sigmoid(a); }
+/// a·σ(a) (SiLU, "swish") in one kernel; d/da = σ(a)(1 + a(1 − σ(a))), written in σ, * and +.
+Tensor silu(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::Silu, "silu", a), "silu", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients {
+                  const Tensor x = node.saved(0);
+                  const Tensor s = sigmoid(x);
+                  return {g * (s * (1.0 + x * (1.0 - s)))};
+                });
+}
 
 /// min(max(a, low), high); d/da = [low ≤ a ≤ high].
 Tensor clamp(const Tensor& a, double low, double high) {
