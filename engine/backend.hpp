@@ -25,6 +25,7 @@ enum class UnaryKernel {
   Softplus,  // ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|), stable for large |x|
   Relu,      // max(x, 0)
   Silu,      // x·σ(x)
+  SiluGrad,  // d/dx x·σ(x) = σ(x)(1 + x(1 − σ(x)))
 };
 
 /// Elementwise maps z = f(x, y) with NumPy broadcasting. Comparisons give 1 for true, 0 for false.

@@ -52,7 +52,10 @@ Tensor tanh(const Tensor& a);      // d/da = 1 − tanh²(a)
 Tensor sigmoid(const Tensor& a);   // σ(a) = 1/(1 + e⁻ᵃ); d/da = σ(a)(1 − σ(a))
 Tensor softplus(const Tensor& a);  // log(1 + eᵃ), stable for large |a|; d/da = σ(a)
 Tensor relu(const Tensor& a);      // max(a, 0); d/da = [a > 0]
-Tensor silu(const Tensor& a);      // a·σ(a); d/da = σ(a)(1 + a(1 − σ(a)))
+Tensor silu(const Tensor& a);      // a·σ(a); d/da = silu_derivative(a)
+/// σ(a)(1 + a(1 − σ(a))), SiLU's derivative as one kernel (so backward through an MLP is one pass
+/// per layer); d/da = σ(a)(1 − σ(a))(2 + a(1 − 2σ(a))).
+Tensor silu_derivative(const Tensor& a);
 Tensor clamp(const Tensor& a, double low, double high);  // d/da = [low ≤ a ≤ high]
 /// −1, 0 or 1; not differentiable (never requires grad).
 Tensor sign(const Tensor& a);

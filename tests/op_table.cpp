@@ -188,6 +188,8 @@ std::vector<OpCase> op_table() {
       {"softplus", {{2, 3}}, [](auto& x) { return softplus(x[0]); }, elementwise([](double v) { return std::log1p(std::exp(v)); }), -4, 4},
       {"relu", {{2, 3}}, [](auto& x) { return relu(x[0]); }, elementwise([](double v) { return v > 0 ? v : 0; }), -2, 2, {0.0}},
       {"silu", {{2, 3}}, [](auto& x) { return silu(x[0]); }, elementwise([=](double v) { return v * sigmoid_of(v); }), -4, 4},
+      {"silu_derivative", {{2, 3}}, [](auto& x) { return silu_derivative(x[0]); },
+       elementwise([=](double v) { return sigmoid_of(v) * (1 + v * (1 - sigmoid_of(v))); }), -4, 4},
       {"clamp", {{3, 4}}, [](auto& x) { return clamp(x[0], -0.5, 0.7); },
        elementwise([](double v) { return std::clamp(v, -0.5, 0.7); }), -2, 2, {-0.5, 0.7}},
       {"clone", {{2, 3}}, [](auto& x) { return clone(x[0]); }, elementwise([](double v) { return v; })},

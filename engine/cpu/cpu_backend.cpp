@@ -200,6 +200,11 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
         case UnaryKernel::Silu: y = x * x.logistic(); break;
+        case UnaryKernel::SiluGrad: {
+          const Array<T> s = x.logistic();
+          y = s * (T(1) + x * (T(1) - s));
+          break;
+        }
       }
     });
   }
@@ -244,6 +249,16 @@ class CpuBackend final : public Backend {
       }
       if (a.numel() == 1 && b.numel() == n) {
         BinaryApply<T>::into(kernel, Array<T>::Constant(n, *x), ConstArrayMap<T>(y, n), result);
+        return;
+      }
+      // [N, H] with a row [H] (a bias): row by row.
+      const int64_t width = out.dim() == 2 ? out.size(1) : 0;
+      const auto is_row = [width](const Tensor& t) { return width > 1 && t.numel() == width && (t.dim() == 1 || t.size(0) == 1); };
+      if (a.numel() == n && is_row(b)) {
+        for (int64_t row = 0; row < out.size(0); ++row) {
+          ArrayMap<T> out_row(z + row * width, width);
+          BinaryApply<T>::into(kernel, ConstArrayMap<T>(x + row * width, width), ConstArrayMap<T>(y, width), out_row);
+        }
         return;
       }
       for_each_run<3>(out.shape(),

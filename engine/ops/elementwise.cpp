@@ -101,13 +101,19 @@ Tensor relu(const Tensor& a) {
                 [](const Node& node, const Tensor& g) -> Gradients { return {g * greater(node.saved(0), 0.0)}; });
 }
 
-/// a·σ(a) (SiLU, "swish") in one kernel; d/da = σ(a)(1 + a(1 − σ(a))), written in σ, * and +.
+/// a·σ(a) (SiLU, "swish") in one kernel; d/da = silu_derivative(a).
 Tensor silu(const Tensor& a) {
   return record(apply_unary(UnaryKernel::Silu, "silu", a), "silu", {a}, {a}, SaveOutput::No,
+                [](const Node& node, const Tensor& g) -> Gradients { return {g * silu_derivative(node.saved(0))}; });
+}
+
+/// σ(a)(1 + a(1 − σ(a))) in one kernel; d/da = σ(a)(1 − σ(a))(2 + a(1 − 2σ(a))), written in ops.
+Tensor silu_derivative(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::SiluGrad, "silu_derivative", a), "silu_derivative", {a}, {a}, SaveOutput::No,
                 [](const Node& node, const Tensor& g) -> Gradients {
                   const Tensor x = node.saved(0);
                   const Tensor s = sigmoid(x);
-                  return {g * (s * (1.0 + x * (1.0 - s)))};
+                  return {g * ((s * (1.0 - s)) * (2.0 + x * (1.0 - 2.0 * s)))};
                 });
 }
 
