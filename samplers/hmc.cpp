@@ -38,29 +38,26 @@ Tensor HamiltonianMonteCarlo::sample(const Tensor& x0, int64_t n_steps, Generato
   const Tensor momentum_scale = sqrt(mass);
   const auto kinetic = [&](const Tensor& p) { return 0.5 * sum(square(p) / mass, 1); };
 
-  auto [energy, gradient] = energy_and_gradient(x);
+  ChainState state{x, {}, {}};
+  std::tie(state.energy, state.gradient) = energy_and_gradient(state.x);
   for (int64_t t = 0; t < n_steps; ++t) {
     const double epsilon = scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
-    const Tensor p0 = randn_like(x, generator) * momentum_scale;
-    Tensor position = x;
-    Tensor p = p0 - (epsilon / 2) * gradient;
-    Tensor end_energy;
-    Tensor end_gradient;
+    const Tensor p0 = randn_like(state.x, generator) * momentum_scale;
+    ChainState end{state.x, {}, {}};
+    Tensor p = p0 - (epsilon / 2) * state.gradient;
     for (int64_t l = 1; l <= options_.n_leapfrog; ++l) {
-      position = position + epsilon * (p / mass);
-      std::tie(end_energy, end_gradient) = energy_and_gradient(position);
-      p = p - (l < options_.n_leapfrog ? epsilon : epsilon / 2) * end_gradient;
+      end.x = end.x + epsilon * (p / mass);
+      std::tie(end.energy, end.gradient) = energy_and_gradient(end.x);
+      p = p - (l < options_.n_leapfrog ? epsilon : epsilon / 2) * end.gradient;
     }
-    const Tensor log_ratio = (energy + kinetic(p0)) - (end_energy + kinetic(p));
+    const Tensor log_ratio = (state.energy + kinetic(p0)) - (end.energy + kinetic(p));
     const Tensor accepted = metropolis_accept(log_ratio, generator);
-    x = take_where(accepted, position, x);
-    energy = take_where(accepted, end_energy, energy);
-    gradient = take_where(accepted, end_gradient, gradient);
+    state = keep_accepted(accepted, end, state);
     count_acceptances(accepted);
-    end_step(name, t, n_steps, x, energy, epsilon, options_.chain);
+    end_step(name, t, n_steps, state.x, state.energy, epsilon, options_.chain);
   }
   finish_acceptance(n_steps);
-  return x;
+  return state.x;
 }
 
 }  // namespace ebm::samplers

@@ -31,24 +31,22 @@ Tensor MALA::log_acceptance_ratio(const Tensor& x, const Tensor& y, double step_
 
 Tensor MALA::sample(const Tensor& x0, int64_t n_steps, Generator& generator) {
   const char* name = "MALA";
-  Tensor x = begin_run(name, x0, n_steps, options_.chain);
+  ChainState state{begin_run(name, x0, n_steps, options_.chain), {}, {}};
   NoGradGuard no_grad;
-  auto [energy, gradient] = energy_and_gradient(x);
+  std::tie(state.energy, state.gradient) = energy_and_gradient(state.x);
   for (int64_t t = 0; t < n_steps; ++t) {
     const double eta = scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
-    const Tensor y = x - eta * gradient + std::sqrt(2 * eta) * randn_like(x, generator);
-    const auto [energy_y, gradient_y] = energy_and_gradient(y);
-    const Tensor log_ratio = (energy - energy_y) + log_proposal_density(x, y, gradient_y, eta) -
-                             log_proposal_density(y, x, gradient, eta);
+    ChainState proposal{state.x - eta * state.gradient + std::sqrt(2 * eta) * randn_like(state.x, generator), {}, {}};
+    std::tie(proposal.energy, proposal.gradient) = energy_and_gradient(proposal.x);
+    const Tensor log_ratio = (state.energy - proposal.energy) + log_proposal_density(state.x, proposal.x, proposal.gradient, eta) -
+                             log_proposal_density(proposal.x, state.x, state.gradient, eta);
     const Tensor accepted = metropolis_accept(log_ratio, generator);
-    x = take_where(accepted, y, x);
-    energy = take_where(accepted, energy_y, energy);
-    gradient = take_where(accepted, gradient_y, gradient);
+    state = keep_accepted(accepted, proposal, state);
     count_acceptances(accepted);
-    end_step(name, t, n_steps, x, energy, eta, options_.chain);
+    end_step(name, t, n_steps, state.x, state.energy, eta, options_.chain);
   }
   finish_acceptance(n_steps);
-  return x;
+  return state.x;
 }
 
 }  // namespace ebm::samplers

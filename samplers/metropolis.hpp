@@ -15,9 +15,19 @@ inline Tensor metropolis_accept(const Tensor& log_ratio, Generator& generator) {
   return less(log(rand_like(log_ratio, generator)), finite_ratio);
 }
 
-/// Per chain: rows of `proposed` where accepted [N] is 1, rows of `current` elsewhere.
-inline Tensor take_where(const Tensor& accepted, const Tensor& proposed, const Tensor& current) {
-  return where(proposed.dim() == 2 ? unsqueeze(accepted, 1) : accepted, proposed, current);
+/// What a Metropolis–Hastings chain carries from step to step: the states [N, D], their energies
+/// [N] and gradients [N, D] (so an accepted proposal's gradient is never recomputed).
+struct ChainState {
+  Tensor x;
+  Tensor energy;
+  Tensor gradient;
+};
+
+/// Per chain: the proposal where accepted [N] is 1, the current state elsewhere.
+inline ChainState keep_accepted(const Tensor& accepted, const ChainState& proposal, const ChainState& current) {
+  const Tensor rows = unsqueeze(accepted, 1);
+  return {where(rows, proposal.x, current.x), where(accepted, proposal.energy, current.energy),
+          where(rows, proposal.gradient, current.gradient)};
 }
 
 }  // namespace ebm::samplers
