@@ -1,5 +1,7 @@
 // The tape: higher-order gradients, accumulation, graph freeing, and every error path.
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <string>
 
 #include "engine/autograd/node.hpp"
@@ -176,6 +178,33 @@ TEST_CASE("a chain of 1,000,000 ops backpropagates and is freed without recursio
   CHECK(gradient.item() == doctest::Approx(std::pow(1.000001, 1e6)).epsilon(1e-9));
   y = Tensor();  // the whole chain is released here, iteratively
   CHECK(x.requires_grad());
+}
+
+TEST_CASE("NaN propagates through amax wherever it sits") {
+  for (const std::vector<double>& values : {std::vector<double>{NAN, 1, 2, 3}, std::vector<double>{1, 2, 3, NAN}}) {
+    CHECK(std::isnan(amax(tensor(values, {1, 4}, DType::Float64), 1).item()));
+    CHECK(std::isnan(amax(tensor(values, {4, 1}, DType::Float64), 0).item()));
+  }
+  CHECK(amax(tensor({1, 5, 3}, {3}, DType::Float32), 0).item() == 5.0);
+}
+
+TEST_CASE("two threads differentiating one graph each get their own gradients") {
+  Tensor x = tensor({0.1, 0.2, 0.3, 0.4}, {2, 2}, DType::Float64).requires_grad_();
+  Tensor w = tensor({0.5, -0.5, 0.25, 1.0}, {2, 2}, DType::Float64).requires_grad_();
+  const Tensor y = sum(square(tanh(matmul(x, w))));
+  const auto expected_x = grad(y, {x}, {.retain_graph = true})[0].to_vector();
+  const auto expected_w = grad(y, {w}, {.retain_graph = true})[0].to_vector();
+  std::atomic<int> mismatches{0};
+  const auto worker = [&](bool wants_x) {
+    for (int i = 0; i < 3000; ++i) {
+      const auto g = grad(y, {wants_x ? x : w}, {.retain_graph = true})[0].to_vector();
+      if (g != (wants_x ? expected_x : expected_w)) ++mismatches;
+    }
+  };
+  std::thread first(worker, true), second(worker, false);
+  first.join();
+  second.join();
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("tensors with no elements broadcast, reduce and differentiate") {

@@ -177,6 +177,22 @@ TEST_CASE("resume continues a run exactly where it stopped") {
   CHECK(last_row_without_time(read("split/log.csv")).rfind("20,", 0) == 0);
   check_fails("train --resume split --steps 20", 2, "already done 20 steps");
   check_fails("train --resume split --out elsewhere", 2, "drop --out");
+  check_fails("train --resume split --steps 30 --lr 100", 2, "only --steps and --quiet may be given with it, not --lr");
+
+  // A loss with parameters of its own (NCE's log Z) is saved with them: sample and resume work.
+  REQUIRE(run("train --dataset two_moons --loss nce --out nce " + kQuickTrain).code == 0);
+  CHECK(run("sample --model nce --n 5 --out nce.csv --steps 3").code == 0);
+  CHECK(run("train --resume nce --steps 30 --quiet").code == 0);
+}
+
+TEST_CASE("sample keeps the model's sampler settings except the options given") {
+  Scratch scratch("sample_options");
+  REQUIRE(run("train --dataset two_moons --loss dsm --out run --sampler hmc --step-size 0.01 --leapfrog 3 " + kQuickTrain).code == 0);
+  REQUIRE(run("sample --model run --n 20 --out a.csv --steps 5 --seed 3").code == 0);
+  REQUIRE(run("sample --model run --n 20 --out b.csv --steps 5 --seed 3 --sampler hmc --step-size 0.01 --leapfrog 3").code == 0);
+  REQUIRE(run("sample --model run --n 20 --out c.csv --steps 5 --seed 3 --sampler langevin --step-size 0.001").code == 0);
+  CHECK(read("a.csv") == read("b.csv"));
+  CHECK(read("a.csv") != read("c.csv"));
 }
 
 TEST_CASE("bad input: one clear message and a documented exit code") {
@@ -199,6 +215,12 @@ TEST_CASE("bad input: one clear message and a documented exit code") {
   std::ofstream("infinite.csv") << "1,2\ninf,4\n";
   check_fails("train --data infinite.csv --loss dsm --out x", 3, "infinite.csv:2: column 1 is not finite");
   check_fails("eval --samples missing.csv --dataset two_moons", 3, "missing.csv");
+  std::ofstream("one.csv") << "1,2\n";
+  std::ofstream("same.csv") << "1,2\n1,2\n1,2\n";
+  check_fails("eval --samples same.csv --data one.csv", 3, "at least 2 points");
+  check_fails("eval --samples same.csv --data same.csv", 3, "bandwidth is 0");
+  check_fails("train --dataset two_moons --loss kl --out refused", 2, "unknown loss");
+  CHECK_FALSE(fs::exists("refused"));  // a refused run leaves nothing behind
 
   fs::create_directories("taken");
   std::ofstream("taken/notes.txt") << "mine";

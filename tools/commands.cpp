@@ -1,4 +1,5 @@
 // ebm sample, eval, plot, data and datasets.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -40,7 +41,17 @@ int sample_command(const SampleRequest& request) {
   if (request.n < 1) throw CliError(kUsageError, "--n must be ≥ 1");
   refuse_to_overwrite(request.out, request.force);
   const LoadedModel model = load_model(request.model);
-  SamplerConfig sampler = request.sampler_given ? request.sampler : model.config.sampler;
+  // The model's own sampler settings, with the options given on the command line on top.
+  SamplerConfig sampler = model.config.sampler;
+  const auto given = [&request](const char* option) {
+    return std::find(request.given.begin(), request.given.end(), option) != request.given.end();
+  };
+  if (given("--sampler")) sampler.name = request.sampler.name;
+  if (given("--step-size")) sampler.step_size = request.sampler.step_size;
+  if (given("--noise-scale")) sampler.noise_scale = request.sampler.noise_scale;
+  if (given("--leapfrog")) sampler.leapfrog = request.sampler.leapfrog;
+  if (given("--sigmas")) sampler.sigmas = request.sampler.sigmas;
+  if (given("--steps")) sampler.steps = request.sampler.steps;
   if (sampler.steps < 0) throw CliError(kUsageError, "--steps must be ≥ 0");
   if (sampler.name == "annealed" && sampler.sigmas.empty() && model.config.loss == "dsm" && model.config.sigmas.size() > 1) {
     sampler.sigmas = model.config.sigmas;
@@ -82,7 +93,12 @@ int eval_command(const EvalRequest& request) {
                                     std::to_string(reference.size(1)));
   }
   if (request.n < 0 || request.mode_radius < 0) throw CliError(kUsageError, "--n and --mode-radius must be ≥ 0");
+  if (reference.size(0) < 2) throw CliError(kInputError, "the reference data needs at least 2 points");
   const MMD mmd = mmd_rbf(samples, reference);
+  if (!(mmd.bandwidth > 1e-12)) {
+    throw CliError(kInputError, "most points coincide (the median distance between them is 0), so the kernel bandwidth is 0; "
+                                "the samples or the data have no spread");
+  }
   nlohmann::json result = {{"n_samples", samples.size(0)},
                            {"n_reference", reference.size(0)},
                            {"mmd2", mmd.mmd2},

@@ -25,7 +25,7 @@ struct SampleRequest {
   int64_t n = 1000;
   std::string out;
   SamplerConfig sampler;
-  bool sampler_given = false;  // else the model's own sampler settings
+  std::vector<std::string> given;  // sampler options given on the command line; the rest come from the model
   uint64_t seed = 0;
   bool force = false;
 };

@@ -91,8 +91,17 @@ int main(int argc, char** argv) {
     t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(CLI::PositiveNumber);
     add_sampler_options(t, c.sampler, "", "end samples:");
     t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-    t.callback([&train, &train_parameters, steps] {
+    t.callback([&train, &train_parameters, steps, &t] {
       train.steps_given = steps->count() > 0;
+      if (!train.resume.empty()) {
+        for (const CLI::Option* option : t.get_options()) {
+          const std::string name = option->get_name();
+          if (option->count() > 0 && name != "--resume" && name != "--steps" && name != "--quiet" && name != "--out") {
+            throw CliError(kUsageError, "--resume continues with the run's own configuration; only --steps and --quiet may be "
+                                        "given with it, not " + name);
+          }
+        }
+      }
       train.config.dataset_parameters = parse_parameters(train_parameters);
       if (train.resume.empty() && train.out.empty()) throw CliError(kUsageError, "train needs --out DIR (or --resume DIR)");
       if (!train.resume.empty() && !train.out.empty()) throw CliError(kUsageError, "--resume continues in its own directory; drop --out");
@@ -110,7 +119,7 @@ int main(int argc, char** argv) {
   sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
   sample_command_line->callback([&sample, sample_command_line] {
     for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps"}) {
-      if (sample_command_line->count(name) > 0) sample.sampler_given = true;
+      if (sample_command_line->count(name) > 0) sample.given.emplace_back(name);
     }
   });
 

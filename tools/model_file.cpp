@@ -16,9 +16,14 @@ constexpr char magic[8] = {'E', 'B', 'M', 'M', 'O', 'D', 'E', 'L'};
 std::string model_path(const std::string& directory) { return directory + "/model.ebm"; }
 
 void save_model(const std::string& directory, const TrainConfig& config, const TrainState& state,
-                const energies::MLPEnergy& energy, const optim::Adam* optimizer) {
-  std::vector<Tensor> tensors = energy.parameters();
+                const energies::MLPEnergy& energy, const std::vector<Tensor>& trained, const optim::Adam* optimizer) {
+  std::vector<Tensor> tensors = trained;
   const std::size_t count = tensors.size();
+  const std::size_t energy_count = energy.parameters().size();
+  nlohmann::json loss_shapes = nlohmann::json::array();
+  for (std::size_t i = energy_count; i < count; ++i) {
+    loss_shapes.push_back({{"shape", tensors[i].shape()}, {"dtype", dtype_name(tensors[i].dtype())}});
+  }
   std::vector<int64_t> update_counts(count, 0);
   if (optimizer != nullptr) {
     const optim::Adam::State adam = optimizer->state();
@@ -33,7 +38,8 @@ void save_model(const std::string& directory, const TrainConfig& config, const T
                           {{"step", state.step},
                            {"seconds", state.seconds},
                            {"generator_offset", state.generator_offset},
-                           {"update_counts", update_counts}}}};
+                           {"update_counts", update_counts}}},
+                         {"loss_parameters", loss_shapes}};
   const std::string text = json.dump(1);
   std::string bytes(magic, sizeof magic);
   const uint32_t version = model_format_version;
@@ -79,12 +85,18 @@ LoadedModel load_model(const std::string& directory) {
     json.at("state").at("seconds").get_to(loaded.state.seconds);
     json.at("state").at("generator_offset").get_to(loaded.state.generator_offset);
     json.at("state").at("update_counts").get_to(loaded.optimizer.update_counts);
+    for (const auto& entry : json.at("loss_parameters")) {
+      const std::string dtype = entry.at("dtype").get<std::string>();
+      if (dtype != "float32" && dtype != "float64") throw CliError(kModelError, path + " is corrupted: unknown dtype " + dtype);
+      loaded.loss_parameters.push_back(zeros(entry.at("shape").get<Shape>(), dtype == "float32" ? DType::Float32 : DType::Float64));
+    }
   } catch (const nlohmann::json::exception& error) {
     throw CliError(kModelError, path + " is corrupted: its configuration cannot be read (" + error.what() + ")");
   }
   Generator generator(loaded.config.seed);
   loaded.energy = make_energy(loaded.config, generator);
   std::vector<Tensor> parameters = loaded.energy->parameters();
+  parameters.insert(parameters.end(), loaded.loss_parameters.begin(), loaded.loss_parameters.end());
   const std::size_t count = parameters.size();
   if (loaded.optimizer.update_counts.size() != count) {
     throw CliError(kModelError, path + " is corrupted: its optimizer state does not match the model");

@@ -26,14 +26,17 @@ struct TrainState {
 /// The path of the model file in a run directory.
 std::string model_path(const std::string& directory);
 
+/// `trained` are the tensors the optimizer updates: the energy's parameters, then the loss's own
+/// (NCE's log Z); the optimizer's state covers all of them.
 void save_model(const std::string& directory, const TrainConfig& config, const TrainState& state,
-                const energies::MLPEnergy& energy, const optim::Adam* optimizer);
+                const energies::MLPEnergy& energy, const std::vector<Tensor>& trained, const optim::Adam* optimizer);
 
 struct LoadedModel {
   TrainConfig config;
   TrainState state;
   std::shared_ptr<energies::MLPEnergy> energy;
-  optim::Adam::State optimizer;
+  std::vector<Tensor> loss_parameters;  // the loss's own trained tensors (NCE's log Z), if any
+  optim::Adam::State optimizer;          // over the energy's parameters, then loss_parameters
 };
 
 /// Rebuilds the model from DIR/model.ebm; throws CliError(kModelError) for a missing, truncated,

@@ -89,6 +89,7 @@ int train_command(const TrainRequest& request) {
   std::string directory = request.out;
   TrainState state;
   std::optional<optim::Adam::State> adam_state;
+  std::vector<Tensor> saved_loss_parameters;
   std::shared_ptr<energies::MLPEnergy> energy;
   uint64_t generator_offset = 0;
 
@@ -101,6 +102,7 @@ int train_command(const TrainRequest& request) {
     state = loaded.state;
     energy = loaded.energy;
     adam_state = loaded.optimizer;
+    saved_loss_parameters = loaded.loss_parameters;
     generator_offset = loaded.state.generator_offset;
     if (state.step >= config.steps) {
       throw CliError(kUsageError, "the run in '" + directory + "' has already done " + std::to_string(state.step) +
@@ -112,13 +114,9 @@ int train_command(const TrainRequest& request) {
     }
     if (!config.dataset.empty()) config.dataset_parameters = dataset_parameters(config.dataset, config.dataset_parameters);
     check_config(config);
-    namespace fs = std::filesystem;
-    std::error_code error;
-    if (fs::exists(directory) && !fs::is_empty(directory) && !request.force) {
+    if (std::filesystem::exists(directory) && !std::filesystem::is_empty(directory) && !request.force) {
       throw CliError(kOutputExists, "output directory '" + directory + "' exists and is not empty; choose another or pass --force");
     }
-    fs::create_directories(directory, error);
-    if (error) throw CliError(kIoError, "cannot create output directory '" + directory + "': " + error.message());
   }
 
   const DataSource source(config);
@@ -132,7 +130,14 @@ int train_command(const TrainRequest& request) {
   Generator generator(config.seed + 2);
   generator.reserve(generator_offset);
   const auto loss = make_configured_loss(config, energy, reference.to(DType::Float32), generator);
-  optim::Adam adam(loss->parameters(), {.lr = config.lr});
+  std::vector<Tensor> trained = loss->parameters();
+  if (adam_state) {
+    const std::size_t own = trained.size() - energy->parameters().size();
+    if (own != saved_loss_parameters.size()) throw CliError(kModelError, "the model's saved loss parameters do not match its loss");
+    NoGradGuard no_grad;
+    for (std::size_t i = 0; i < own; ++i) trained[energy->parameters().size() + i].copy_(saved_loss_parameters[i]);
+  }
+  optim::Adam adam(trained, {.lr = config.lr});
   if (adam_state) adam.load_state(*adam_state);
 
   // The log so far (a resumed run appends to it).
@@ -148,10 +153,16 @@ int train_command(const TrainRequest& request) {
   }
   const auto checkpoint = [&] {
     state.generator_offset = generator.offset();
-    save_model(directory, config, state, *energy, &adam);
+    save_model(directory, config, state, *energy, trained, &adam);
     if (!columns.empty()) write_table(log_path, columns, log_rows);
   };
-  if (request.resume.empty()) checkpoint();  // a last good checkpoint exists from the start
+  if (request.resume.empty()) {
+    // Created only now, when every option has been checked: a refused run leaves nothing behind.
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) throw CliError(kIoError, "cannot create output directory '" + directory + "': " + error.message());
+    checkpoint();  // a last good checkpoint exists from the start
+  }
 
   interrupted = false;
   const auto previous_handler = std::signal(SIGINT, on_interrupt);

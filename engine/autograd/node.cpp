@@ -9,6 +9,19 @@
 namespace ebm {
 namespace {
 std::atomic<uint64_t> next_sequence{0};
+
+/// The node this thread is applying and the mask of gradients its backward pass wants. Kept per
+/// thread, not in the node, so that threads differentiating one graph do not see each other's.
+struct Application {
+  const Node* node = nullptr;
+  const std::vector<bool>* wanted = nullptr;
+};
+thread_local Application current;
+}  // namespace
+
+bool Node::needs_grad(std::size_t input) const {
+  if (next_[input] == nullptr) return false;
+  return current.node != this || current.wanted == nullptr || (*current.wanted)[input];
 }
 
 Node::Node(const char* name, std::vector<std::shared_ptr<Node>> next)
@@ -43,15 +56,16 @@ Gradients Node::apply(const Tensor& grad_output, const std::vector<bool>* wanted
                              "' a second time, but its saved tensors were freed by the first backward; "
                              "pass retain_graph = true (create_graph implies it) to go through a graph twice");
   }
-  wanted_ = wanted;
+  const Application outer = current;
+  current = {this, wanted};
   Gradients gradients;
   try {
     gradients = rule(grad_output);
   } catch (...) {
-    wanted_ = nullptr;
+    current = outer;
     throw;
   }
-  wanted_ = nullptr;
+  current = outer;
   if (gradients.size() != next_.size()) {
     throw std::logic_error(std::string("derivative rule of '") + name_ + "' returned " +
                            std::to_string(gradients.size()) + " gradients for " + std::to_string(next_.size()) +

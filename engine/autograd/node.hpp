@@ -46,9 +46,7 @@ class Node : public std::enable_shared_from_this<Node> {
   /// The op's own output, rebuilt so that it is differentiable through this node.
   Tensor output() const;
   /// Whether the current backward pass needs input's gradient.
-  bool needs_grad(std::size_t input) const {
-    return next_[input] != nullptr && (wanted_ == nullptr || (*wanted_)[input]);
-  }
+  bool needs_grad(std::size_t input) const;
 
   void save(const Tensor& tensor);
   void save_output(const Tensor& output);
@@ -74,7 +72,6 @@ class Node : public std::enable_shared_from_this<Node> {
   DType output_dtype_ = DType::Float32;
   uint64_t output_version_ = 0;
   bool released_ = false;
-  const std::vector<bool>* wanted_ = nullptr;  // set during apply
 };
 
 /// The node of a leaf that requires grad: backward() adds the incoming gradient into leaf.grad().

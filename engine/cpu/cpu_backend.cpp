@@ -1,6 +1,8 @@
 // The CPU backend: Eigen's vectorised array expressions for elementwise maps and reductions,
 // Eigen's GEMM for matmul.
 #include <Eigen/Core>
+#include <cmath>
+#include <type_traits>
 #include <cstdlib>
 #include <array>
 #include <cstring>
@@ -108,14 +110,15 @@ class BufferCache {
     cached_ += capacity_of(size_class);
   }
 
- private:
-  static int class_of(std::size_t bytes) {
+ public:
+  static int class_of(std::size_t bytes) {  // the power of two at or above bytes, at least 64
     int size_class = 6;  // 64 bytes
     while ((std::size_t{1} << size_class) < bytes) ++size_class;
     return size_class;
   }
   static std::size_t capacity_of(int size_class) { return std::size_t{1} << size_class; }
 
+ private:
   std::array<std::vector<void*>, 64> free_;
   std::size_t cached_ = 0;
 };
@@ -140,7 +143,7 @@ class CpuBackend final : public Backend {
  public:
   void* allocate(std::size_t bytes) const override {
     if (BufferCache* cache = buffer_cache()) return cache->take(bytes);
-    void* data = std::aligned_alloc(BufferCache::alignment, (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64);
+    void* data = std::aligned_alloc(BufferCache::alignment, BufferCache::capacity_of(BufferCache::class_of(bytes)));
     if (data == nullptr) throw std::bad_alloc();
     return data;
   }
@@ -347,9 +350,13 @@ class CpuBackend final : public Backend {
   }
 
   void max_to(const Tensor& a, Tensor& out) const override {
+    // NaN propagates, as in every other op: the max of anything with NaN is NaN.
     reduce_to(a, out, -std::numeric_limits<double>::infinity(),
-              [](auto& target, const auto& run) { target = std::max(target, run.maxCoeff()); },
-              [](auto& targets, const auto& run) { targets = targets.max(run); });
+              [](auto& target, const auto& run) {
+                target = run.hasNaN() || std::isnan(target) ? std::numeric_limits<std::decay_t<decltype(target)>>::quiet_NaN()
+                                                            : std::max(target, run.maxCoeff());
+              },
+              [](auto& targets, const auto& run) { targets = (targets.isNaN() || run.isNaN()).select(targets + run, targets.max(run)); });
   }
 
   void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out) const override {
