@@ -6,7 +6,6 @@
 
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
-#include "samplers/metropolis.hpp"
 
 namespace ebm::samplers {
 
@@ -51,10 +50,7 @@ Tensor HamiltonianMonteCarlo::sample(const Tensor& x0, int64_t n_steps, Generato
       p = p - (l < options_.n_leapfrog ? epsilon : epsilon / 2) * end.gradient;
     }
     const Tensor log_ratio = (state.energy + kinetic(p0)) - (end.energy + kinetic(p));
-    const Tensor accepted = metropolis_accept(log_ratio, generator);
-    state = keep_accepted(accepted, end, state);
-    count_acceptances(accepted);
-    end_step(name, t, n_steps, state.x, state.energy, epsilon, options_.chain);
+    state = accept_or_reject(name, t, n_steps, log_ratio, end, state, epsilon, options_.chain, generator);
   }
   finish_acceptance(n_steps);
   return state.x;

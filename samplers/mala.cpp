@@ -4,7 +4,6 @@
 
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
-#include "samplers/metropolis.hpp"
 
 namespace ebm::samplers {
 namespace {
@@ -40,10 +39,7 @@ Tensor MALA::sample(const Tensor& x0, int64_t n_steps, Generator& generator) {
     std::tie(proposal.energy, proposal.gradient) = energy_and_gradient(proposal.x);
     const Tensor log_ratio = (state.energy - proposal.energy) + log_proposal_density(state.x, proposal.x, proposal.gradient, eta) -
                              log_proposal_density(proposal.x, state.x, state.gradient, eta);
-    const Tensor accepted = metropolis_accept(log_ratio, generator);
-    state = keep_accepted(accepted, proposal, state);
-    count_acceptances(accepted);
-    end_step(name, t, n_steps, state.x, state.energy, eta, options_.chain);
+    state = accept_or_reject(name, t, n_steps, log_ratio, proposal, state, eta, options_.chain, generator);
   }
   finish_acceptance(n_steps);
   return state.x;

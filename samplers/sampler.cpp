@@ -9,6 +9,17 @@
 #include "engine/ops.hpp"
 
 namespace ebm::samplers {
+namespace {
+
+/// 1 where log u < log_ratio for u ~ U(0, 1) (accept with probability min(1, e^log_ratio)), else 0,
+/// per chain. A non-finite log_ratio (a proposal of infinite or NaN energy) is rejected.
+Tensor metropolis_accept(const Tensor& log_ratio, Generator& generator) {
+  const Tensor finite_ratio = where(greater(log_ratio, -INFINITY) * less(log_ratio, INFINITY), log_ratio,
+                                    full({}, -INFINITY, log_ratio.dtype(), log_ratio.device()));
+  return less(log(rand_like(log_ratio, generator)), finite_ratio);
+}
+
+}  // namespace
 
 double scheduled_step_size(const ChainOptions& chain, double step_size, int64_t t, int64_t n_steps) {
   const double progress = n_steps > 1 ? static_cast<double>(t) / static_cast<double>(n_steps - 1) : 0.0;
@@ -70,10 +81,18 @@ void Sampler::end_step(const char* sampler, int64_t step, int64_t n_steps, const
   if (chain.keep_trajectory && (step + 1) % chain.thinning == 0) diagnostics_.trajectory.push_back(x);
 }
 
-void Sampler::count_acceptances(const Tensor& accepted) {
+Sampler::ChainState Sampler::accept_or_reject(const char* sampler, int64_t step, int64_t n_steps, const Tensor& log_ratio,
+                                              const ChainState& proposal, const ChainState& current, double step_size,
+                                              const ChainOptions& chain, Generator& generator) {
+  const Tensor accepted = metropolis_accept(log_ratio, generator);
+  const Tensor rows = unsqueeze(accepted, 1);
+  ChainState next{where(rows, proposal.x, current.x), where(accepted, proposal.energy, current.energy),
+                  where(rows, proposal.gradient, current.gradient)};
   const std::vector<double> values = accepted.to_vector();
   diagnostics_.acceptance_rate.resize(values.size(), 0.0);
   for (std::size_t i = 0; i < values.size(); ++i) diagnostics_.acceptance_rate[i] += values[i];
+  end_step(sampler, step, n_steps, next.x, next.energy, step_size, chain);
+  return next;
 }
 
 void Sampler::finish_acceptance(int64_t n_steps) {

@@ -64,8 +64,18 @@ class Sampler {
   /// Records one finished step; throws if the state or its energy is not finite.
   void end_step(const char* sampler, int64_t step, int64_t n_steps, const Tensor& x, const Tensor& energy,
                 double step_size, const ChainOptions& chain);
-  /// Adds one proposal's acceptances (1 or 0 per chain) to the per-chain counts.
-  void count_acceptances(const Tensor& accepted);
+  /// What a Metropolis–Hastings chain carries from step to step: the states [N, D], their
+  /// energies [N] and gradients [N, D] (so an accepted proposal's gradient is never recomputed).
+  struct ChainState {
+    Tensor x;
+    Tensor energy;
+    Tensor gradient;
+  };
+  /// The Metropolis–Hastings step shared by MALA and HMC: each chain takes its proposal with
+  /// probability min(1, e^log_ratio), the acceptances are counted and the step is recorded.
+  ChainState accept_or_reject(const char* sampler, int64_t step, int64_t n_steps, const Tensor& log_ratio,
+                              const ChainState& proposal, const ChainState& current, double step_size,
+                              const ChainOptions& chain, Generator& generator);
   /// Turns the counts into rates at the end of a run of n_steps proposals.
   void finish_acceptance(int64_t n_steps);
 

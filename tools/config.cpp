@@ -23,88 +23,18 @@ std::vector<int64_t> TrainConfig::sizes() const {
   return sizes;
 }
 
-nlohmann::json to_json(const SamplerConfig& c) {
-  return {{"name", c.name}, {"step_size", c.step_size}, {"steps", c.steps}, {"noise_scale", c.noise_scale},
-          {"leapfrog", c.leapfrog}, {"sigmas", c.sigmas}};
-}
+// The JSON form is every field by name (flat), read back with `at`, so a missing field throws.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, loss, sigmas,
+                                   projections, projection, variance_reduced, sm_method, probes, cd_steps, cd_sampler,
+                                   energy_regularization, buffer_size, noise_ratio, noise_widen, steps, batch_size, lr, seed,
+                                   log_every, checkpoint_every, n_samples, sampler, box, dimension)
 
-SamplerConfig sampler_from_json(const nlohmann::json& j) {
-  SamplerConfig c;
-  j.at("name").get_to(c.name);
-  j.at("step_size").get_to(c.step_size);
-  j.at("steps").get_to(c.steps);
-  j.at("noise_scale").get_to(c.noise_scale);
-  j.at("leapfrog").get_to(c.leapfrog);
-  j.at("sigmas").get_to(c.sigmas);
-  return c;
-}
+nlohmann::json config_to_json(const TrainConfig& config) { return config; }
 
-nlohmann::json to_json(const TrainConfig& c) {
-  return {{"dataset", c.dataset},
-          {"dataset_parameters", c.dataset_parameters},
-          {"data_file", c.data_file},
-          {"model", {{"hidden", c.hidden}, {"depth", c.depth}, {"activation", c.activation}, {"dimension", c.dimension}}},
-          {"loss",
-           {{"name", c.loss},
-            {"sigmas", c.sigmas},
-            {"projections", c.projections},
-            {"projection", c.projection},
-            {"variance_reduced", c.variance_reduced},
-            {"sm_method", c.sm_method},
-            {"probes", c.probes},
-            {"cd_steps", c.cd_steps},
-            {"cd_sampler", to_json(c.cd_sampler)},
-            {"energy_regularization", c.energy_regularization},
-            {"buffer_size", c.buffer_size},
-            {"noise_ratio", c.noise_ratio},
-            {"noise_widen", c.noise_widen}}},
-          {"training",
-           {{"steps", c.steps},
-            {"batch_size", c.batch_size},
-            {"lr", c.lr},
-            {"seed", c.seed},
-            {"log_every", c.log_every},
-            {"checkpoint_every", c.checkpoint_every}}},
-          {"samples", {{"n", c.n_samples}, {"sampler", to_json(c.sampler)}}},
-          {"box", c.box}};
-}
-
-TrainConfig config_from_json(const nlohmann::json& j) {
+TrainConfig config_from_json(const nlohmann::json& json) {
   try {
-    TrainConfig c;
-    j.at("dataset").get_to(c.dataset);
-    j.at("dataset_parameters").get_to(c.dataset_parameters);
-    j.at("data_file").get_to(c.data_file);
-    const auto& model = j.at("model");
-    model.at("hidden").get_to(c.hidden);
-    model.at("depth").get_to(c.depth);
-    model.at("activation").get_to(c.activation);
-    model.at("dimension").get_to(c.dimension);
-    const auto& loss = j.at("loss");
-    loss.at("name").get_to(c.loss);
-    loss.at("sigmas").get_to(c.sigmas);
-    loss.at("projections").get_to(c.projections);
-    loss.at("projection").get_to(c.projection);
-    loss.at("variance_reduced").get_to(c.variance_reduced);
-    loss.at("sm_method").get_to(c.sm_method);
-    loss.at("probes").get_to(c.probes);
-    loss.at("cd_steps").get_to(c.cd_steps);
-    c.cd_sampler = sampler_from_json(loss.at("cd_sampler"));
-    loss.at("energy_regularization").get_to(c.energy_regularization);
-    loss.at("buffer_size").get_to(c.buffer_size);
-    loss.at("noise_ratio").get_to(c.noise_ratio);
-    loss.at("noise_widen").get_to(c.noise_widen);
-    const auto& training = j.at("training");
-    training.at("steps").get_to(c.steps);
-    training.at("batch_size").get_to(c.batch_size);
-    training.at("lr").get_to(c.lr);
-    training.at("seed").get_to(c.seed);
-    training.at("log_every").get_to(c.log_every);
-    training.at("checkpoint_every").get_to(c.checkpoint_every);
-    j.at("samples").at("n").get_to(c.n_samples);
-    c.sampler = sampler_from_json(j.at("samples").at("sampler"));
-    j.at("box").get_to(c.box);
-    return c;
+    return json.get<TrainConfig>();
   } catch (const nlohmann::json::exception& error) {
     throw CliError(kModelError, std::string("the model's configuration is incomplete or invalid: ") + error.what());
   }

@@ -65,11 +65,9 @@ struct TrainConfig {
   std::vector<int64_t> sizes() const;
 };
 
-nlohmann::json to_json(const TrainConfig& config);
+nlohmann::json config_to_json(const TrainConfig& config);
 /// Throws CliError(kModelError) naming the first missing or invalid field.
 TrainConfig config_from_json(const nlohmann::json& json);
-nlohmann::json to_json(const SamplerConfig& config);
-SamplerConfig sampler_from_json(const nlohmann::json& json);
 
 /// The MLP energy the config describes (float32).
 std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Generator& generator);

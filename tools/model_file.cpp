@@ -33,7 +33,7 @@ void save_model(const std::string& directory, const TrainConfig& config, const T
   } else {
     for (std::size_t i = 0; i < 2 * count; ++i) tensors.push_back(zeros_like(tensors[i % count]));
   }
-  nlohmann::json json = {{"config", to_json(config)},
+  nlohmann::json json = {{"config", config_to_json(config)},
                          {"state",
                           {{"step", state.step},
                            {"seconds", state.seconds},
