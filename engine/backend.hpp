@@ -24,12 +24,22 @@ enum class UnaryKernel {
   Sigmoid,   // 1 / (1 + e⁻ˣ)
   Softplus,  // ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|), stable for large |x|
   Relu,      // max(x, 0)
-  Silu,      // x·σ(x)
-  SiluGrad,  // d/dx x·σ(x) = σ(x)(1 + x(1 − σ(x)))
+  Silu,                  // x·σ(x)
+  SiluSecondDerivative,  // d²/dx² x·σ(x) = σ(x)(1 − σ(x))(2 + x(1 − 2σ(x)))
 };
 
 /// Elementwise maps z = f(x, y) with NumPy broadcasting. Comparisons give 1 for true, 0 for false.
-enum class BinaryKernel { Add, Subtract, Multiply, Divide, Greater, Less, GreaterEqual, LessEqual };
+enum class BinaryKernel {
+  Add,
+  Subtract,
+  Multiply,
+  Divide,
+  Greater,
+  Less,
+  GreaterEqual,
+  LessEqual,
+  SiluBackward,  // x·silu′(y) = x·σ(y)(1 + y(1 − σ(y))): SiLU's backward, gradient x at input y
+};
 
 class Backend {
  public:
@@ -66,9 +76,10 @@ class Backend {
   /// As sum_to, with max in place of Σ.
   virtual void max_to(const Tensor& a, Tensor& out) const = 0;
 
-  /// out = op(a)·op(b) for 2-D a and b, op transposing when asked.
-  virtual void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b,
-                      Tensor& out) const = 0;
+  /// out = op(a)·op(b) for 2-D a and b, op transposing when asked; with `accumulate`,
+  /// out += op(a)·op(b) (so a bias written into out first costs no extra pass).
+  virtual void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
+                      bool accumulate) const = 0;
   /// out = aᵀ for 2-D a.
   virtual void transpose(const Tensor& a, Tensor& out) const = 0;
   /// out = a[…, start : start + out.size(dim), …] along dim.

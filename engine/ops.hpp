@@ -52,10 +52,12 @@ Tensor tanh(const Tensor& a);      // d/da = 1 − tanh²(a)
 Tensor sigmoid(const Tensor& a);   // σ(a) = 1/(1 + e⁻ᵃ); d/da = σ(a)(1 − σ(a))
 Tensor softplus(const Tensor& a);  // log(1 + eᵃ), stable for large |a|; d/da = σ(a)
 Tensor relu(const Tensor& a);      // max(a, 0); d/da = [a > 0]
-Tensor silu(const Tensor& a);      // a·σ(a); d/da = silu_derivative(a)
-/// σ(a)(1 + a(1 − σ(a))), SiLU's derivative as one kernel (so backward through an MLP is one pass
-/// per layer); d/da = σ(a)(1 − σ(a))(2 + a(1 − 2σ(a))).
-Tensor silu_derivative(const Tensor& a);
+Tensor silu(const Tensor& a);      // a·σ(a); d/da = silu′(a) = σ(a)(1 + a(1 − σ(a)))
+/// g·silu′(a), SiLU's backward as one kernel (so backward through an MLP is one pass per layer);
+/// d/dg = silu′(a), d/da = g·silu″(a).
+Tensor silu_backward(const Tensor& g, const Tensor& a);
+/// silu″(a) = σ(a)(1 − σ(a))(2 + a(1 − 2σ(a))) as one kernel; d/da = silu‴(a).
+Tensor silu_second_derivative(const Tensor& a);
 Tensor clamp(const Tensor& a, double low, double high);  // d/da = [low ≤ a ≤ high]
 /// −1, 0 or 1; not differentiable (never requires grad).
 Tensor sign(const Tensor& a);
@@ -104,5 +106,9 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
 Tensor matmul(const Tensor& a, const Tensor& b);
 /// op(a)·op(b) with op = transpose where asked: matmul without materialising transposes.
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
+/// x·W + b for x [N, in], W [in, out] and b broadcastable to [N, out] (usually [out]), as one op:
+/// the product accumulates onto the bias, so there is no separate pass to add it.
+/// d/dx = g·Wᵀ, d/dW = xᵀ·g, d/db = g summed to b's shape.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
 }  // namespace ebm

@@ -26,7 +26,7 @@ Tensor Linear::operator()(const Tensor& x) const {
     throw std::invalid_argument("Linear: expects input of shape [N, " + std::to_string(weight_.size(0)) + "], got " +
                                 (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
   }
-  return matmul(x, weight_) + bias_;
+  return linear(x, weight_, bias_);
 }
 
 MLP::MLP(std::vector<int64_t> sizes, Activation activation, Generator& generator, DType dtype)

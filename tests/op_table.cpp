@@ -134,6 +134,12 @@ Reference matmul_reference(const Reference& a, const Reference& b, bool ta, bool
   return out;
 }
 
+/// product + bias, the bias broadcast over product's rows.
+Reference with_bias(Reference product, const Reference& bias) {
+  for (int64_t i = 0; i < count(product.shape); ++i) product.values[static_cast<std::size_t>(i)] += broadcast_at(bias, unravel(i, product.shape));
+  return product;
+}
+
 /// Elements of in[0] (2-D) with dim-1 indices in [start, end).
 Reference columns(const Reference& a, int64_t start, int64_t end) {
   Reference out{{a.shape[0], end - start}, {}};
@@ -188,8 +194,15 @@ std::vector<OpCase> op_table() {
       {"softplus", {{2, 3}}, [](auto& x) { return softplus(x[0]); }, elementwise([](double v) { return std::log1p(std::exp(v)); }), -4, 4},
       {"relu", {{2, 3}}, [](auto& x) { return relu(x[0]); }, elementwise([](double v) { return v > 0 ? v : 0; }), -2, 2, {0.0}},
       {"silu", {{2, 3}}, [](auto& x) { return silu(x[0]); }, elementwise([=](double v) { return v * sigmoid_of(v); }), -4, 4},
-      {"silu_derivative", {{2, 3}}, [](auto& x) { return silu_derivative(x[0]); },
-       elementwise([=](double v) { return sigmoid_of(v) * (1 + v * (1 - sigmoid_of(v))); }), -4, 4},
+      {"silu_backward", {{2, 3}, {2, 3}}, [](auto& x) { return silu_backward(x[0], x[1]); },
+       binary([=](double g, double v) { return g * sigmoid_of(v) * (1 + v * (1 - sigmoid_of(v))); }), -4, 4},
+      {"silu_backward broadcast", {{3}, {2, 3}}, [](auto& x) { return silu_backward(x[0], x[1]); },
+       binary([=](double g, double v) { return g * sigmoid_of(v) * (1 + v * (1 - sigmoid_of(v))); }), -4, 4},
+      {"silu_second_derivative", {{2, 3}}, [](auto& x) { return silu_second_derivative(x[0]); },
+       elementwise([=](double v) {
+         const double s = sigmoid_of(v);
+         return s * (1 - s) * (2 + v * (1 - 2 * s));
+       }), -4, 4},
       {"clamp", {{3, 4}}, [](auto& x) { return clamp(x[0], -0.5, 0.7); },
        elementwise([](double v) { return std::clamp(v, -0.5, 0.7); }), -2, 2, {-0.5, 0.7}},
       {"clone", {{2, 3}}, [](auto& x) { return clone(x[0]); }, elementwise([](double v) { return v; })},
@@ -223,6 +236,18 @@ std::vector<OpCase> op_table() {
        [](auto& in) { return matmul_reference(in[0], in[1], false, true); }},
       {"matmul aᵀbᵀ", {{4, 3}, {2, 4}}, [](auto& x) { return matmul(x[0], x[1], true, true); },
        [](auto& in) { return matmul_reference(in[0], in[1], true, true); }},
+      {"matmul, inner extent 1", {{3, 1}, {1, 4}}, [](auto& x) { return matmul(x[0], x[1]); },
+       [](auto& in) { return matmul_reference(in[0], in[1], false, false); }},
+      {"matmul aᵀbᵀ, inner extent 1", {{1, 3}, {4, 1}}, [](auto& x) { return matmul(x[0], x[1], true, true); },
+       [](auto& in) { return matmul_reference(in[0], in[1], true, true); }},
+      {"matmul, inner extent 10", {{3, 10}, {10, 2}}, [](auto& x) { return matmul(x[0], x[1]); },
+       [](auto& in) { return matmul_reference(in[0], in[1], false, false); }},
+      {"matmul aᵀb, inner extent 10", {{10, 3}, {10, 2}}, [](auto& x) { return matmul(x[0], x[1], true, false); },
+       [](auto& in) { return matmul_reference(in[0], in[1], true, false); }},
+      {"linear", {{3, 4}, {4, 2}, {2}}, [](auto& x) { return linear(x[0], x[1], x[2]); },
+       [](auto& in) { return with_bias(matmul_reference(in[0], in[1], false, false), in[2]); }},
+      {"linear, inner extent 10, bias [1, 5]", {{3, 10}, {10, 5}, {1, 5}}, [](auto& x) { return linear(x[0], x[1], x[2]); },
+       [](auto& in) { return with_bias(matmul_reference(in[0], in[1], false, false), in[2]); }},
       {"transpose", {{2, 3}}, [](auto& x) { return transpose(x[0]); },
        [](auto& in) {
          Reference out{{3, 2}, {}};

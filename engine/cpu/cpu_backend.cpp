@@ -1,6 +1,7 @@
 // The CPU backend: Eigen's vectorised array expressions for elementwise maps and reductions,
 // Eigen's GEMM for matmul.
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <cstdlib>
@@ -41,6 +42,18 @@ constexpr T exp_lower_limit() {
   return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
 }
 
+/// Kernels that use σ(x) more than once evaluate it once per block of this many elements, into
+/// an array on the stack, instead of once per use or into a heap temporary.
+constexpr int64_t block_size = 256;
+template <class T>
+using BlockArray = Eigen::Array<T, Eigen::Dynamic, 1, 0, block_size, 1>;
+
+/// Calls body(start, length) for consecutive blocks covering [0, n).
+template <class Body>
+void for_each_block(int64_t n, Body&& body) {
+  for (int64_t start = 0; start < n; start += block_size) body(start, std::min(block_size, n - start));
+}
+
 template <class T>
 ConstArrayMap<T> flat(const Tensor& t) {
   return ConstArrayMap<T>(t.data<T>(), t.numel());
@@ -70,6 +83,13 @@ struct BinaryApply {
       case BinaryKernel::Less: out = (x < y).template cast<T>(); break;
       case BinaryKernel::GreaterEqual: out = (x >= y).template cast<T>(); break;
       case BinaryKernel::LessEqual: out = (x <= y).template cast<T>(); break;
+      case BinaryKernel::SiluBackward:
+        for_each_block(out.size(), [&](int64_t start, int64_t length) {
+          const auto input = y.segment(start, length);
+          const BlockArray<T> s = input.logistic();
+          out.segment(start, length) = x.segment(start, length) * s * (T(1) + input * (T(1) - s));
+        });
+        break;
     }
   }
 };
@@ -140,6 +160,9 @@ BufferCache* buffer_cache() {
 }
 
 class CpuBackend final : public Backend {
+  /// Products with at most this many inner terms bypass GEMM (see matmul).
+  static constexpr int64_t few_inner_terms = 8;
+
  public:
   void* allocate(std::size_t bytes) const override {
     if (BufferCache* cache = buffer_cache()) return cache->take(bytes);
@@ -203,11 +226,13 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
         case UnaryKernel::Silu: y = x * x.logistic(); break;
-        case UnaryKernel::SiluGrad: {
-          const Array<T> s = x.logistic();
-          y = s * (T(1) + x * (T(1) - s));
+        case UnaryKernel::SiluSecondDerivative:
+          for_each_block(x.size(), [&](int64_t start, int64_t length) {
+            const auto input = x.segment(start, length);
+            const BlockArray<T> s = input.logistic();
+            y.segment(start, length) = s * (T(1) - s) * (T(2) + input * (T(1) - T(2) * s));
+          });
           break;
-        }
       }
     });
   }
@@ -359,16 +384,42 @@ class CpuBackend final : public Backend {
               [](auto& targets, const auto& run) { targets = (targets.isNaN() || run.isNaN()).select(targets + run, targets.max(run)); });
   }
 
-  void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out) const override {
+  void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
+              bool accumulate) const override {
     with_type(out.dtype(), [&](auto zero) {
       using T = decltype(zero);
+      Eigen::Map<Matrix<T>> z(out.data<T>(), out.size(0), out.size(1));
+      const auto assign = [&](const auto& product) {
+        if (accumulate) {
+          z.noalias() += product;
+        } else {
+          z.noalias() = product;
+        }
+      };
+      const int64_t inner = transpose_a ? a.size(0) : a.size(1);
+      if (inner == 1) {
+        // An outer product (the backward of a layer with one output): op(a) is a column and op(b)
+        // a row whatever the transposes. Written row by row, without GEMM's zero fill and packing.
+        assign(Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(a.data<T>(), z.rows()) *
+               Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data<T>(), z.cols()));
+        return;
+      }
       const Eigen::Map<const Matrix<T>> x(a.data<T>(), a.size(0), a.size(1));
       const Eigen::Map<const Matrix<T>> y(b.data<T>(), b.size(0), b.size(1));
-      Eigen::Map<Matrix<T>> z(out.data<T>(), out.size(0), out.size(1));
-      if (!transpose_a && !transpose_b) z.noalias() = x * y;
-      if (!transpose_a && transpose_b) z.noalias() = x * y.transpose();
-      if (transpose_a && !transpose_b) z.noalias() = x.transpose() * y;
-      if (transpose_a && transpose_b) z.noalias() = x.transpose() * y.transpose();
+      if (inner <= few_inner_terms && !transpose_b) {
+        // A few terms per element (a layer from a low-dimensional input): one vectorised pass
+        // over out's rows, where GEMM would pack, zero-fill and then update out.
+        if (transpose_a) {
+          assign(x.transpose().lazyProduct(y));
+        } else {
+          assign(x.lazyProduct(y));
+        }
+        return;
+      }
+      if (!transpose_a && !transpose_b) assign(x * y);
+      if (!transpose_a && transpose_b) assign(x * y.transpose());
+      if (transpose_a && !transpose_b) assign(x.transpose() * y);
+      if (transpose_a && transpose_b) assign(x.transpose() * y.transpose());
     });
   }
 

@@ -3,22 +3,8 @@
 #include "engine/ops/op_support.hpp"
 
 namespace ebm {
-namespace {
-
-Tensor broadcast_binary(BinaryKernel kernel, const char* op, const Tensor& a, const Tensor& b) {
-  ops::check_compatible(op, a, b);
-  Tensor out = ops::empty_with(a, broadcast_shapes(op, a.shape(), b.shape()));
-  backend(a.device()).binary(kernel, a, b, out);
-  return out;
-}
-
-/// The gradient for input i, or undefined when that input needs none.
-template <class Compute>
-Tensor if_needed(const Node& node, std::size_t i, Compute&& compute) {
-  return node.needs_grad(i) ? compute() : Tensor();
-}
-
-}  // namespace
+using ops::broadcast_binary;
+using ops::if_needed;
 
 /// a + b; d/da = 1, d/db = 1.
 Tensor operator+(const Tensor& a, const Tensor& b) {

@@ -101,19 +101,36 @@ Tensor relu(const Tensor& a) {
                 [](const Node& node, const Tensor& g) -> Gradients { return {g * greater(node.saved(0), 0.0)}; });
 }
 
-/// a·σ(a) (SiLU, "swish") in one kernel; d/da = silu_derivative(a).
+/// a·σ(a) (SiLU, "swish") in one kernel; d/da = silu′(a), applied to g by silu_backward.
 Tensor silu(const Tensor& a) {
   return record(apply_unary(UnaryKernel::Silu, "silu", a), "silu", {a}, {a}, SaveOutput::No,
-                [](const Node& node, const Tensor& g) -> Gradients { return {g * silu_derivative(node.saved(0))}; });
+                [](const Node& node, const Tensor& g) -> Gradients { return {silu_backward(g, node.saved(0))}; });
 }
 
-/// σ(a)(1 + a(1 − σ(a))) in one kernel; d/da = σ(a)(1 − σ(a))(2 + a(1 − 2σ(a))), written in ops.
-Tensor silu_derivative(const Tensor& a) {
-  return record(apply_unary(UnaryKernel::SiluGrad, "silu_derivative", a), "silu_derivative", {a}, {a}, SaveOutput::No,
-                [](const Node& node, const Tensor& g) -> Gradients {
+/// g·silu′(a) = g·σ(a)(1 + a(1 − σ(a))) in one kernel (one pass per layer in backward);
+/// d/dg = silu′(a), which is silu_backward again, and d/da = g·silu″(a).
+Tensor silu_backward(const Tensor& g, const Tensor& a) {
+  return record(ops::broadcast_binary(BinaryKernel::SiluBackward, "silu_backward", g, a), "silu_backward", {g, a},
+                {a.requires_grad() ? g : Tensor(), a}, SaveOutput::No,
+                [g_shape = g.shape(), a_shape = a.shape()](const Node& node, const Tensor& outer) -> Gradients {
+                  const Tensor a = node.saved(1);
+                  return {ops::if_needed(node, 0, [&] { return sum_to(silu_backward(outer, a), g_shape); }),
+                          ops::if_needed(node, 1, [&] {
+                            return sum_to((outer * node.saved(0)) * silu_second_derivative(a), a_shape);
+                          })};
+                });
+}
+
+/// silu″(a) = σ(1 − σ)(2 + a(1 − 2σ)) with σ = σ(a), in one kernel;
+/// d/da = silu‴(a) = σ(1 − σ)[(1 − 2σ)(3 + a(1 − 2σ)) − 2aσ(1 − σ)], written in ops.
+Tensor silu_second_derivative(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::SiluSecondDerivative, "silu_second_derivative", a), "silu_second_derivative",
+                {a}, {a}, SaveOutput::No, [](const Node& node, const Tensor& g) -> Gradients {
                   const Tensor x = node.saved(0);
                   const Tensor s = sigmoid(x);
-                  return {g * ((s * (1.0 - s)) * (2.0 + x * (1.0 - 2.0 * s)))};
+                  const Tensor slope = s * (1.0 - s);
+                  const Tensor tilt = 1.0 - 2.0 * s;
+                  return {g * (slope * (tilt * (3.0 + x * tilt) - 2.0 * (x * slope)))};
                 });
 }
 

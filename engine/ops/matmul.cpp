@@ -1,5 +1,7 @@
-// Matrix product with optional transposes, so that derivative rules never materialise one.
+// Matrix product with optional transposes, so that derivative rules never materialise one, and
+// the affine layer x·W + b.
 #include <stdexcept>
+#include <string>
 
 #include "engine/ops/op_support.hpp"
 
@@ -26,7 +28,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
                                 std::to_string(inner_a) + " and " + std::to_string(inner_b) + " must match");
   }
   Tensor out = ops::empty_with(a, {rows, columns});
-  backend(a.device()).matmul(a, transpose_a, b, transpose_b, out);
+  backend(a.device()).matmul(a, transpose_a, b, transpose_b, out, /*accumulate=*/false);
   // ∂L/∂A needs only B and ∂L/∂B only A: save each operand only when the other needs a gradient.
   return record(std::move(out), "matmul", {a, b}, {b.requires_grad() ? a : Tensor(), a.requires_grad() ? b : Tensor()},
                 SaveOutput::No, [transpose_a, transpose_b](const Node& node, const Tensor& g) -> Gradients {
@@ -41,6 +43,33 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
                     grad_b = transpose_b ? matmul(g, a, true, transpose_a) : matmul(a, g, !transpose_a, false);
                   }
                   return {grad_a, grad_b};
+                });
+}
+
+/// x·W + b: the bias is broadcast into the output and the product accumulated onto it. With
+/// g = ∂L/∂out: ∂L/∂x = g·Wᵀ, ∂L/∂W = xᵀ·g, ∂L/∂b = g summed to b's shape.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  ops::check_compatible("linear", x, weight);
+  ops::check_compatible("linear", x, bias);
+  if (x.dim() != 2 || weight.dim() != 2 || x.size(1) != weight.size(0)) {
+    throw std::invalid_argument("linear: expects x [N, in] and weight [in, out], got shapes " + shape_string(x.shape()) +
+                                " and " + shape_string(weight.shape()));
+  }
+  const Shape shape{x.size(0), weight.size(1)};
+  if (broadcast_shapes("linear", bias.shape(), shape) != shape) {
+    throw std::invalid_argument("linear: bias of shape " + shape_string(bias.shape()) + " does not broadcast to the output " +
+                                shape_string(shape) + "; expected [" + std::to_string(weight.size(1)) + "]");
+  }
+  Tensor out = ops::empty_with(x, shape);
+  const Backend& device = backend(x.device());
+  device.expand(bias, out);
+  device.matmul(x, false, weight, false, out, /*accumulate=*/true);
+  return record(std::move(out), "linear", {x, weight, bias},
+                {weight.requires_grad() ? x : Tensor(), x.requires_grad() ? weight : Tensor()}, SaveOutput::No,
+                [bias_shape = bias.shape()](const Node& node, const Tensor& g) -> Gradients {
+                  return {ops::if_needed(node, 0, [&] { return matmul(g, node.saved(1), false, true); }),
+                          ops::if_needed(node, 1, [&] { return matmul(node.saved(0), g, true, false); }),
+                          ops::if_needed(node, 2, [&] { return sum_to(g, bias_shape); })};
                 });
 }
 

@@ -27,4 +27,11 @@ Tensor empty_with(const Tensor& a, const Shape& shape) { return empty(shape, a.d
 
 Tensor scalar_like(const Tensor& a, double value) { return scalar_tensor(value, a.dtype(), a.device()); }
 
+Tensor broadcast_binary(BinaryKernel kernel, const char* op, const Tensor& a, const Tensor& b) {
+  check_compatible(op, a, b);
+  Tensor out = empty_with(a, broadcast_shapes(op, a.shape(), b.shape()));
+  backend(a.device()).binary(kernel, a, b, out);
+  return out;
+}
+
 }  // namespace ebm::ops
