@@ -41,6 +41,16 @@ enum class BinaryKernel {
   SiluBackward,  // x·silu′(y) = x·σ(y)(1 + y(1 − σ(y))): SiLU's backward, gradient x at input y
 };
 
+/// The scalars of one Adam update (Backend::adam_update_).
+struct AdamCoefficients {
+  double beta1;
+  double beta2;
+  double eps;
+  double weight_decay;
+  double step_size;            // lr / (1 − β₁ᵗ)
+  double second_moment_scale;  // 1 / (1 − β₂ᵗ)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -68,6 +78,11 @@ class Backend {
   virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) const = 0;
   /// a += scale·b in place, b broadcast to a's shape.
   virtual void add_scaled_(Tensor& a, const Tensor& b, double scale) const = 0;
+
+  /// One Adam step in place, elementwise, in one pass: g = gradient + weight_decay·θ;
+  /// m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − step_size·m / (√(second_moment_scale·v) + ε).
+  virtual void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
+                            const AdamCoefficients& coefficients) const = 0;
 
   /// out = a broadcast to out's shape.
   virtual void expand(const Tensor& a, Tensor& out) const = 0;

@@ -52,33 +52,51 @@ EBM_HOST_DEVICE inline Block stream_block(uint64_t seed, uint64_t index) {
 template <class T>
 inline constexpr int per_block = sizeof(T) == 4 ? 4 : 2;
 
-/// Uniform in [0, 1) with 24 (float) or 53 (double) random bits, element `lane` of the block.
+/// The numbers drawn from one block.
 template <class T>
-EBM_HOST_DEVICE inline T uniform(const Block& block, int lane) {
+struct Draws {
+  T value[per_block<T>];
+};
+
+/// Uniforms in [0, 1) with 24 (float) or 53 (double) random bits each.
+template <class T>
+EBM_HOST_DEVICE inline Draws<T> uniforms(const Block& block) {
+  Draws<T> draws{};
+  for (int lane = 0; lane < per_block<T>; ++lane) {
+    if constexpr (sizeof(T) == 4) {
+      draws.value[lane] = static_cast<T>(block.word[lane] >> 8) * T(1.0 / 16777216.0);
+    } else {
+      const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
+      draws.value[lane] = static_cast<T>(bits >> 11) * T(1.0 / 9007199254740992.0);
+    }
+  }
+  return draws;
+}
+
+/// Uniform in the open interval (0, 1) in double precision from lane `lane`, for Box–Muller's
+/// logarithm.
+template <class T>
+EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane) {
   if constexpr (sizeof(T) == 4) {
-    return static_cast<T>(block.word[lane] >> 8) * T(1.0 / 16777216.0);
+    return (double(block.word[lane]) + 0.5) * (1.0 / 4294967296.0);
   } else {
     const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
-    return static_cast<T>(bits >> 11) * T(1.0 / 9007199254740992.0);
+    return (double(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
   }
 }
 
-/// Uniform in the open interval (0, 1) in double precision, for Box–Muller's logarithm.
-EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane, int per_block_lanes) {
-  if (per_block_lanes == 4) return (double(block.word[lane]) + 0.5) * (1.0 / 4294967296.0);
-  const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
-  return (double(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-/// Standard normal, element `lane` of the block, by Box–Muller on lane pairs (2k, 2k+1):
-/// r = √(−2 log u₁), z₂ₖ = r cos 2πu₂, z₂ₖ₊₁ = r sin 2πu₂. Computed in double, then rounded to T.
+/// Standard normals by Box–Muller on lane pairs (2k, 2k+1): r = √(−2 log u₂ₖ), θ = 2πu₂ₖ₊₁,
+/// z₂ₖ = r cos θ, z₂ₖ₊₁ = r sin θ. Computed in double, then rounded to T.
 template <class T>
-EBM_HOST_DEVICE inline T normal(const Block& block, int lane) {
-  constexpr int lanes = per_block<T>;
-  const int first = lane & ~1;
-  const double radius = std::sqrt(-2.0 * std::log(open_uniform(block, first, lanes)));
-  const double angle = 6.283185307179586 * open_uniform(block, first + 1, lanes);
-  return static_cast<T>(lane == first ? radius * std::cos(angle) : radius * std::sin(angle));
+EBM_HOST_DEVICE inline Draws<T> normals(const Block& block) {
+  Draws<T> draws{};
+  for (int first = 0; first < per_block<T>; first += 2) {
+    const double radius = std::sqrt(-2.0 * std::log(open_uniform<T>(block, first)));
+    const double angle = 6.283185307179586 * open_uniform<T>(block, first + 1);
+    draws.value[first] = static_cast<T>(radius * std::cos(angle));
+    draws.value[first + 1] = static_cast<T>(radius * std::sin(angle));
+  }
+  return draws;
 }
 
 }  // namespace ebm::philox

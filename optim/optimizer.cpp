@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/autograd/grad_mode.hpp"
+#include "engine/backend.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::optim {
@@ -85,19 +86,20 @@ void Adam::step() {
     Tensor& parameter = parameters_[i];
     if (!parameter.grad().defined()) continue;
     const auto t = static_cast<double>(++update_counts_[i]);
-    const double bias_correction1 = 1 - std::pow(options_.beta1, t);
-    const double bias_correction2 = 1 - std::pow(options_.beta2, t);
-    const Tensor gradient = decayed_gradient(parameter, options_.weight_decay);
     Tensor& m = first_moments_[i];
     Tensor& v = second_moments_[i];
     if (!m.defined()) {
       m = zeros_like(parameter);
       v = zeros_like(parameter);
     }
-    m = options_.beta1 * m + (1 - options_.beta1) * gradient;
-    v = options_.beta2 * v + (1 - options_.beta2) * square(gradient);
-    const Tensor denominator = sqrt(v / bias_correction2) + options_.eps;
-    parameter.copy_(parameter - (options_.lr / bias_correction1) * (m / denominator));
+    const AdamCoefficients coefficients{.beta1 = options_.beta1,
+                                        .beta2 = options_.beta2,
+                                        .eps = options_.eps,
+                                        .weight_decay = options_.weight_decay,
+                                        .step_size = options_.lr / (1 - std::pow(options_.beta1, t)),
+                                        .second_moment_scale = 1 / (1 - std::pow(options_.beta2, t))};
+    backend(parameter.device()).adam_update_(parameter, m, v, parameter.grad().detach(), coefficients);
+    parameter.bump_version();
   }
 }
 
@@ -108,8 +110,9 @@ namespace ebm::optim {
 Adam::State Adam::state() const {
   State state;
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    state.first_moments.push_back(first_moments_[i].defined() ? first_moments_[i] : zeros_like(parameters_[i]));
-    state.second_moments.push_back(second_moments_[i].defined() ? second_moments_[i] : zeros_like(parameters_[i]));
+    // Copies: step() updates the moments in place.
+    state.first_moments.push_back(first_moments_[i].defined() ? clone(first_moments_[i]) : zeros_like(parameters_[i]));
+    state.second_moments.push_back(second_moments_[i].defined() ? clone(second_moments_[i]) : zeros_like(parameters_[i]));
   }
   state.update_counts = update_counts_;
   return state;
@@ -131,8 +134,9 @@ void Adam::load_state(const State& state) {
     if (state.update_counts[i] < 0) throw std::invalid_argument("Adam: a negative update count in the state");
   }
   for (std::size_t i = 0; i < n; ++i) {
-    first_moments_[i] = state.first_moments[i].detach().to(parameters_[i].dtype());
-    second_moments_[i] = state.second_moments[i].detach().to(parameters_[i].dtype());
+    // Copies of their own (step() updates them in place), on the parameter's dtype and device.
+    first_moments_[i] = clone(state.first_moments[i].detach().to(parameters_[i].dtype()).to(parameters_[i].device()));
+    second_moments_[i] = clone(state.second_moments[i].detach().to(parameters_[i].dtype()).to(parameters_[i].device()));
     update_counts_[i] = state.update_counts[i];
   }
 }

@@ -86,6 +86,25 @@ TEST_CASE("Adam: three steps on L = Σθ² pinned to hand-computed values") {
   CHECK(decayed.item() == doctest::Approx(1 - 0.1 * 0.5 / (0.5 + 1e-8)).epsilon(1e-15));
 }
 
+TEST_CASE("Adam: the moments are updated in place, so state() is a snapshot and load_state() copies") {
+  Tensor theta = tensor({1.0, -2.0}, {2}, DType::Float64).requires_grad_();
+  optim::Adam adam({theta}, {.lr = 0.1});
+  sum(square(theta)).backward();
+  adam.step();
+  const optim::Adam::State snapshot = adam.state();
+  const auto first_moment = snapshot.first_moments[0].to_vector();
+  CHECK(first_moment[0] == doctest::Approx(0.2).epsilon(1e-15));  // (1 − β₁)·g with g = 2θ
+  CHECK(first_moment[1] == doctest::Approx(-0.4).epsilon(1e-15));
+  adam.zero_grad();
+  sum(square(theta)).backward();
+  adam.step();
+  CHECK(snapshot.first_moments[0].to_vector() == first_moment);
+  adam.load_state(snapshot);
+  adam.step();
+  CHECK(snapshot.first_moments[0].to_vector() == first_moment);
+  CHECK(snapshot.update_counts[0] == 1);
+}
+
 TEST_CASE("SGD: plain, momentum (buffer starts at g), weight decay; parameters without grad are skipped") {
   Tensor theta = tensor({1.0}, {1}, DType::Float64).requires_grad_();
   Tensor untouched = tensor({5.0}, {1}, DType::Float64).requires_grad_();

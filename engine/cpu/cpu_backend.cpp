@@ -344,6 +344,26 @@ class CpuBackend final : public Backend {
     });
   }
 
+  void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
+                    const AdamCoefficients& c) const override {
+    with_type(parameter.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      auto theta = flat<T>(parameter);
+      auto m = flat<T>(first_moment);
+      auto v = flat<T>(second_moment);
+      const auto grad = flat<T>(gradient);
+      for_each_block(theta.size(), [&](int64_t start, int64_t length) {
+        auto theta_block = theta.segment(start, length);
+        auto m_block = m.segment(start, length);
+        auto v_block = v.segment(start, length);
+        const BlockArray<T> g = grad.segment(start, length) + T(c.weight_decay) * theta_block;
+        m_block = T(c.beta1) * m_block + T(1 - c.beta1) * g;
+        v_block = T(c.beta2) * v_block + T(1 - c.beta2) * g.square();
+        theta_block -= T(c.step_size) * m_block / ((T(c.second_moment_scale) * v_block).sqrt() + T(c.eps));
+      });
+    });
+  }
+
   void expand(const Tensor& a, Tensor& out) const override {
     with_type(out.dtype(), [&](auto zero) {
       using T = decltype(zero);
@@ -440,15 +460,13 @@ class CpuBackend final : public Backend {
   }
 
   void random_uniform(Tensor& out, uint64_t seed, uint64_t first_block) const override {
-    fill_random(out, seed, first_block, [](const philox::Block& block, int lane, auto zero) {
-      return philox::uniform<decltype(zero)>(block, lane);
-    });
+    fill_random(out, seed, first_block,
+                [](const philox::Block& block, auto zero) { return philox::uniforms<decltype(zero)>(block); });
   }
 
   void random_normal(Tensor& out, uint64_t seed, uint64_t first_block) const override {
-    fill_random(out, seed, first_block, [](const philox::Block& block, int lane, auto zero) {
-      return philox::normal<decltype(zero)>(block, lane);
-    });
+    fill_random(out, seed, first_block,
+                [](const philox::Block& block, auto zero) { return philox::normals<decltype(zero)>(block); });
   }
 
  private:
@@ -501,8 +519,8 @@ class CpuBackend final : public Backend {
       T* z = out.data<T>();
       const int64_t n = out.numel();
       for (int64_t i = 0; i < n; i += lanes) {
-        const philox::Block block = philox::stream_block(seed, first_block + static_cast<uint64_t>(i / lanes));
-        for (int lane = 0; lane < lanes && i + lane < n; ++lane) z[i + lane] = draw(block, lane, zero);
+        const auto draws = draw(philox::stream_block(seed, first_block + static_cast<uint64_t>(i / lanes)), zero);
+        for (int lane = 0; lane < lanes && i + lane < n; ++lane) z[i + lane] = draws.value[lane];
       }
     });
   }
