@@ -57,16 +57,19 @@ std::pair<Tensor, Tensor> EnergyFunction::energy_and_gradient(const Tensor& x) c
 
 Tensor EnergyFunction::score(const Tensor& x) const { return -gradient(x); }
 
-Tensor EnergyFunction::laplacian(const Tensor& x) const {
+Tensor EnergyFunction::laplacian(const Tensor& x) const { return gradient_and_laplacian(x).second; }
+
+std::pair<Tensor, Tensor> EnergyFunction::gradient_and_laplacian(const Tensor& x) const {
   const bool recorded = derivatives_recorded(*this, x);
   GradModeGuard recording(true);
   const Tensor input = differentiable_input(x);
   const Tensor e = (*this)(input);
-  if (!e.requires_grad()) return zeros({input.size(0)}, input.dtype(), input.device());
+  const Tensor zero = zeros({input.size(0)}, input.dtype(), input.device());
+  if (!e.requires_grad()) return {zeros_like(x), zero};
   const Tensor g = grad(sum(e), {input}, {.create_graph = true, .allow_unused = true})[0];
-  if (!g.defined()) return zeros({input.size(0)}, input.dtype(), input.device());
+  if (!g.defined()) return {zeros_like(x), zero};
   const Tensor total = jacobian_trace(g, input, recorded);
-  return recorded ? total : total.detach();
+  return {recorded ? g : g.detach(), recorded ? total : total.detach()};
 }
 
 Tensor jacobian_trace(const Tensor& g, const Tensor& x, bool create_graph) {

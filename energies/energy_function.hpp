@@ -27,9 +27,12 @@ class EnergyFunction {
   std::pair<Tensor, Tensor> energy_and_gradient(const Tensor& x) const;
   /// The score s = −∇ₓE.
   Tensor score(const Tensor& x) const;
-  /// ΔE = Σ_d ∂²E/∂x_d² per row, shape [N]: D backward passes over one first-order graph.
-  /// Differentiable under the same condition as gradient().
+  /// ΔE = Σ_d ∂²E/∂x_d² per row, shape [N]; gradient_and_laplacian(x).second.
   Tensor laplacian(const Tensor& x) const;
+  /// ∇ₓE [N, D] and ΔE [N] together, both differentiable under the same condition as gradient().
+  /// By default D backward passes over one first-order graph; an energy that can do better
+  /// overrides it (MLPEnergy propagates them forward).
+  virtual std::pair<Tensor, Tensor> gradient_and_laplacian(const Tensor& x) const;
 };
 
 /// Σ_d ∂g_d/∂x_d per row, for g [N, D] computed from x [N, D] with create_graph: the trace of the

@@ -21,13 +21,25 @@ std::vector<int64_t> checked_sizes(std::vector<int64_t> sizes) {
 MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator, DType dtype)
     : network_(checked_sizes(std::move(sizes)), activation, generator, dtype) {}
 
-Tensor MLPEnergy::energy(const Tensor& x) const {
+void MLPEnergy::check_input(const Tensor& x) const {
   const int64_t d = network_.sizes().front();
-  if (x.size(1) != d) {
-    throw std::invalid_argument("MLPEnergy: points have D = " + std::to_string(x.size(1)) + ", but the network takes D = " +
-                                std::to_string(d));
+  if (!x.defined() || x.dim() != 2 || x.size(1) != d) {
+    throw std::invalid_argument("MLPEnergy: expects points of shape [N, " + std::to_string(d) + "], got " +
+                                (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")) +
+                                (x.defined() && x.dim() == 2 ? " (D = " + std::to_string(x.size(1)) + ")" : std::string()));
   }
+}
+
+Tensor MLPEnergy::energy(const Tensor& x) const {
+  check_input(x);
   return reshape(network_(x), {-1});
+}
+
+std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) const {
+  check_input(x);
+  const nn::OutputDerivatives derivatives = network_.forward_laplacian(x);
+  // jacobian [D, N, 1] holds ∂E/∂x_d for every point; ∇ₓE is its transpose [N, D].
+  return {transpose(reshape(derivatives.jacobian, {x.size(1), x.size(0)})), reshape(derivatives.laplacian, {-1})};
 }
 
 }  // namespace ebm::energies

@@ -1,5 +1,7 @@
 #include "losses/score_matching.hpp"
 
+#include <tuple>
+
 #include "engine/autograd/grad.hpp"
 #include "engine/ops.hpp"
 
@@ -13,14 +15,13 @@ ScoreMatchingLoss::ScoreMatchingLoss(std::shared_ptr<energies::EnergyFunction> e
 LossOutput ScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {
   const char* name = "ScoreMatchingLoss";
   check_batch(name, "pos", pos);
-  const Tensor x = pos.detach().requires_grad_();
-  const Tensor gradient = energy_->gradient(x);  // ∇E, recorded: differentiable in x and θ
-  const Tensor score_norm = 0.5 * sum(square(gradient), 1);
-
+  Tensor gradient;       // ∇E, recorded: differentiable in θ
   Tensor hessian_trace;  // ΔE per point
   if (options_.method == TraceMethod::Exact) {
-    hessian_trace = energies::jacobian_trace(gradient, x, /*create_graph=*/true);
+    std::tie(gradient, hessian_trace) = energy_->gradient_and_laplacian(pos.detach());
   } else {
+    const Tensor x = pos.detach().requires_grad_();
+    gradient = energy_->gradient(x);
     Generator& generator = generator_or_default(options_.generator);
     hessian_trace = zeros({x.size(0)}, x.dtype(), x.device());
     for (int64_t m = 0; m < options_.n_probes; ++m) {
@@ -31,6 +32,7 @@ LossOutput ScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {
     }
     hessian_trace = hessian_trace / static_cast<double>(options_.n_probes);
   }
+  const Tensor score_norm = 0.5 * sum(square(gradient), 1);
   const Tensor loss = mean(score_norm - hessian_trace);
   return finish(name, loss, {{"score_norm", mean(score_norm).item()}, {"hessian_trace", mean(hessian_trace).item()}});
 }

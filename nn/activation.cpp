@@ -22,6 +22,28 @@ Tensor activate(Activation activation, const Tensor& x) {
   throw std::invalid_argument("activate: unknown activation");
 }
 
+ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a) {
+  switch (activation) {
+    case Activation::ReLU: return {greater(a, 0.0), zeros_like(a)};  // [a > 0]; 0 away from the kink
+    case Activation::Tanh: {
+      const Tensor t = tanh(a);
+      const Tensor slope = 1.0 - square(t);  // 1 − tanh², then −2 tanh·(1 − tanh²)
+      return {slope, -2.0 * (t * slope)};
+    }
+    case Activation::Sigmoid: {
+      const Tensor s = sigmoid(a);
+      const Tensor slope = s * (1.0 - s);  // σ(1 − σ), then σ(1 − σ)(1 − 2σ)
+      return {slope, slope * (1.0 - 2.0 * s)};
+    }
+    case Activation::Softplus: {
+      const Tensor s = sigmoid(a);
+      return {s, s * (1.0 - s)};  // σ, then σ(1 − σ)
+    }
+    case Activation::SiLU: return {silu_backward(scalar_tensor(1.0, a.dtype(), a.device()), a), silu_second_derivative(a)};
+  }
+  throw std::invalid_argument("activation_derivatives: unknown activation");
+}
+
 const char* activation_name(Activation activation) {
   switch (activation) {
     case Activation::ReLU: return "relu";

@@ -47,6 +47,31 @@ Tensor MLP::operator()(const Tensor& x) const {
   return h;
 }
 
+OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
+  // The first layer a = xW + b: ∂a/∂x_d = W[d, :] at every point, and Δa = 0.
+  const Linear& first = layers_.front();
+  Tensor value = first(x);
+  const int64_t n = x.size(0);
+  const int64_t d = x.size(1);
+  Tensor jacobian = expand(reshape(first.weight(), {d, 1, sizes_[1]}), {d, n, sizes_[1]});
+  Tensor laplacian;  // zero until the first nonlinearity
+  for (std::size_t i = 1; i < layers_.size(); ++i) {
+    // h = σ(a): ∂h/∂x_d = σ′(a)·∂a/∂x_d and Δh = σ′(a)·Δa + σ″(a)·Σ_d (∂a/∂x_d)².
+    const auto [slope, curvature] = activation_derivatives(activation_, value);
+    const Tensor curvature_term = curvature * sum(square(jacobian), 0);
+    laplacian = laplacian.defined() ? slope * laplacian + curvature_term : curvature_term;
+    jacobian = slope * jacobian;
+    value = activate(activation_, value);
+    // a = hW + b: ∂a/∂x_d = (∂h/∂x_d)·W and Δa = Δh·W; the D Jacobian slices are one product.
+    const Tensor& weight = layers_[i].weight();
+    value = layers_[i](value);
+    jacobian = reshape(matmul(reshape(jacobian, {d * n, sizes_[i]}), weight), {d, n, sizes_[i + 1]});
+    laplacian = matmul(laplacian, weight);
+  }
+  if (!laplacian.defined()) laplacian = zeros_like(value);  // a single linear layer
+  return {value, jacobian, laplacian};
+}
+
 std::vector<Tensor> MLP::parameters() const {
   std::vector<Tensor> parameters;
   for (const Linear& layer : layers_) {

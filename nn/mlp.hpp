@@ -27,6 +27,14 @@ class Linear {
   Tensor bias_;
 };
 
+/// A network's output with its derivatives in the input x [N, D], for output y [N, K]:
+/// jacobian [D, N, K] holds ∂y/∂x_d, laplacian [N, K] holds Σ_d ∂²y/∂x_d².
+struct OutputDerivatives {
+  Tensor value;
+  Tensor jacobian;
+  Tensor laplacian;
+};
+
 /// Linear layers of the given sizes with the activation between them, none after the last:
 /// sizes {2, 128, 128, 1} is 2 → 128 → act → 128 → act → 1.
 class MLP {
@@ -35,6 +43,10 @@ class MLP {
       Generator& generator = default_generator(), DType dtype = DType::Float32);
   /// x [N, sizes.front()] → [N, sizes.back()].
   Tensor operator()(const Tensor& x) const;
+  /// The output with its input Jacobian and Laplacian, propagated forward layer by layer with the
+  /// output (the forward Laplacian, docs/energies.md): about D + 2 products per layer where D
+  /// backward passes of the gradient take 2D + 2, all in differentiable ops.
+  OutputDerivatives forward_laplacian(const Tensor& x) const;
   /// W1, b1, W2, b2, …; each W has shape [in, out].
   std::vector<Tensor> parameters() const;
   const std::vector<int64_t>& sizes() const { return sizes_; }

@@ -282,6 +282,73 @@ TEST_CASE("MLPEnergy: E = MLP(x); gradient and Laplacian against finite differen
   CHECK_THROWS_WITH_AS(energy(zeros({3, 5}, DType::Float64)), doctest::Contains("D = 5"), std::invalid_argument);
 }
 
+TEST_CASE("MLPEnergy: the forward Laplacian equals D backward passes, in value and in parameter gradient") {
+  for (const nn::Activation activation : {nn::Activation::SiLU, nn::Activation::Tanh, nn::Activation::Sigmoid,
+                                          nn::Activation::Softplus, nn::Activation::ReLU}) {
+    const std::string name = nn::activation_name(activation);
+    CAPTURE(name);
+    Generator generator(11);
+    const MLPEnergy energy({3, 7, 5, 1}, activation, generator, DType::Float64);
+    const Tensor x = sample_input({4, 3}, -1.5, 1.5, {}, 12);
+    const auto [forward_gradient, forward_laplacian] = energy.gradient_and_laplacian(x);
+    const auto [backward_gradient, backward_laplacian] = energy.EnergyFunction::gradient_and_laplacian(x);
+    CHECK(forward_gradient.shape() == Shape{4, 3});
+    CHECK(forward_laplacian.shape() == Shape{4});
+    CHECK(max_relative_error(forward_gradient.to_vector(), backward_gradient.to_vector()) < 1e-12);
+    CHECK(max_relative_error(forward_laplacian.to_vector(), backward_laplacian.to_vector()) < 1e-12);
+    // The exact score-matching objective's parameter gradient, through either computation.
+    const auto objective = [](const Tensor& g, const Tensor& laplacian) {
+      return mean(0.5 * sum(square(g), 1) - laplacian);
+    };
+    const auto parameters = energy.parameters();
+    const auto through_forward = grad(objective(forward_gradient, forward_laplacian), parameters, {.allow_unused = true});
+    const auto through_backward = grad(objective(backward_gradient, backward_laplacian), parameters, {.allow_unused = true});
+    // Unreached is zero (ReLU's ∇E and ΔE do not depend on the biases before the last layer).
+    const auto values = [](const Tensor& gradient, const Tensor& parameter) {
+      return gradient.defined() ? gradient.to_vector() : std::vector<double>(static_cast<std::size_t>(parameter.numel()), 0.0);
+    };
+    for (std::size_t i = 0; i + 1 < parameters.size(); ++i) {
+      CAPTURE(i);
+      CHECK(max_relative_error(values(through_forward[i], parameters[i]), values(through_backward[i], parameters[i])) < 1e-10);
+    }
+    CHECK_FALSE(through_forward.back().defined());  // the last bias shifts E only
+  }
+  // A single layer E = xW + b: ∇E = W for every point and ΔE = 0.
+  Generator generator(13);
+  const MLPEnergy linear_energy({2, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  const auto [g, laplacian] = linear_energy.gradient_and_laplacian(zeros({3, 2}, DType::Float64));
+  const auto w = linear_energy.parameters()[0].to_vector();
+  CHECK(g.to_vector() == std::vector<double>{w[0], w[1], w[0], w[1], w[0], w[1]});
+  CHECK(laplacian.to_vector() == std::vector<double>(3, 0.0));
+}
+
+TEST_CASE("MLPEnergy: the forward Laplacian's parameter gradient against central differences") {
+  Generator generator(14);
+  const MLPEnergy energy({2, 4, 3, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  const Tensor x = sample_input({3, 2}, -1, 1, {}, 15);
+  const auto objective = [&] {
+    const auto [g, laplacian] = energy.gradient_and_laplacian(x);
+    return mean(0.5 * sum(square(g), 1) - laplacian);
+  };
+  Tensor weight = energy.parameters()[2];  // W₂ [4, 3]
+  const auto analytical = grad(objective(), {weight})[0].to_vector();
+  const std::vector<double> w0 = weight.to_vector();
+  const double h = 1e-6;
+  for (std::size_t k = 0; k < w0.size(); ++k) {
+    CAPTURE(k);
+    NoGradGuard no_grad;
+    std::vector<double> moved = w0;
+    moved[k] = w0[k] + h;
+    weight.copy_(tensor(moved, weight.shape(), DType::Float64));
+    const double plus = objective().item();
+    moved[k] = w0[k] - h;
+    weight.copy_(tensor(moved, weight.shape(), DType::Float64));
+    const double minus = objective().item();
+    weight.copy_(tensor(w0, weight.shape(), DType::Float64));
+    CHECK(analytical[k] == doctest::Approx((plus - minus) / (2 * h)).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("gradient() is differentiable for losses and detached for samplers") {
   Generator generator(6);
   const MLPEnergy energy({2, 8, 1}, nn::Activation::SiLU, generator, DType::Float64);
