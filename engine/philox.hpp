@@ -1,5 +1,5 @@
 // Philox 4x32-10 (Salmon et al., "Parallel Random Numbers: As Easy as 1, 2, 3", SC 2011) and the
-// maps from its words to uniform and normal numbers. Plain portable code with no state: the n-th
+// maps from its words to uniform numbers (a backend turns pairs of them into normals). Plain portable code with no state: the n-th
 // number of a stream is a pure function of (seed, counter), so a CUDA kernel that includes this
 // header produces the same integers as the CPU.
 #pragma once
@@ -73,8 +73,8 @@ EBM_HOST_DEVICE inline Draws<T> uniforms(const Block& block) {
   return draws;
 }
 
-/// Uniform in the open interval (0, 1) in double precision from lane `lane`, for Box–Muller's
-/// logarithm.
+/// Uniform in the open interval (0, 1) in double precision from lane `lane` (of T's lanes), for
+/// Box–Muller's logarithm: never 0.
 template <class T>
 EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane) {
   if constexpr (sizeof(T) == 4) {
@@ -83,20 +83,6 @@ EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane) {
     const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
     return (double(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
   }
-}
-
-/// Standard normals by Box–Muller on lane pairs (2k, 2k+1): r = √(−2 log u₂ₖ), θ = 2πu₂ₖ₊₁,
-/// z₂ₖ = r cos θ, z₂ₖ₊₁ = r sin θ. Computed in double, then rounded to T.
-template <class T>
-EBM_HOST_DEVICE inline Draws<T> normals(const Block& block) {
-  Draws<T> draws{};
-  for (int first = 0; first < per_block<T>; first += 2) {
-    const double radius = std::sqrt(-2.0 * std::log(open_uniform<T>(block, first)));
-    const double angle = 6.283185307179586 * open_uniform<T>(block, first + 1);
-    draws.value[first] = static_cast<T>(radius * std::cos(angle));
-    draws.value[first + 1] = static_cast<T>(radius * std::sin(angle));
-  }
-  return draws;
 }
 
 }  // namespace ebm::philox

@@ -62,5 +62,10 @@ TEST_CASE("uniform and normal draws have the right moments") {
     CHECK(std::abs(z_mean) < 5 / std::sqrt(double(n)));
     CHECK(std::abs(z_square - 1) < 5 * std::sqrt(2.0 / n));   // Var(z²) = 2
     CHECK(std::abs(z_fourth - 3) < 5 * std::sqrt(96.0 / n));  // Var(z⁴) = 105 − 9
+    // Normals come in Box–Muller pairs; an odd count is the even one cut short.
+    Generator odd(9), even(9);
+    const auto seven = randn({7}, odd, dtype).to_vector();
+    const auto eight = randn({8}, even, dtype).to_vector();
+    CHECK(seven == std::vector<double>(eight.begin(), eight.begin() + 7));
   }
 }

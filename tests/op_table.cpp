@@ -240,6 +240,8 @@ std::vector<OpCase> op_table() {
        [](auto& in) { return matmul_reference(in[0], in[1], false, false); }},
       {"matmul aᵀbᵀ, inner extent 1", {{1, 3}, {4, 1}}, [](auto& x) { return matmul(x[0], x[1], true, true); },
        [](auto& in) { return matmul_reference(in[0], in[1], true, true); }},
+      {"matmul abᵀ, 10 columns", {{3, 4}, {10, 4}}, [](auto& x) { return matmul(x[0], x[1], false, true); },
+       [](auto& in) { return matmul_reference(in[0], in[1], false, true); }},
       {"matmul, inner extent 10", {{3, 10}, {10, 2}}, [](auto& x) { return matmul(x[0], x[1]); },
        [](auto& in) { return matmul_reference(in[0], in[1], false, false); }},
       {"matmul aᵀb, inner extent 10", {{10, 3}, {10, 2}}, [](auto& x) { return matmul(x[0], x[1], true, false); },

@@ -160,8 +160,8 @@ BufferCache* buffer_cache() {
 }
 
 class CpuBackend final : public Backend {
-  /// Products with at most this many inner terms bypass GEMM (see matmul).
-  static constexpr int64_t few_inner_terms = 8;
+  /// Products with at most this many inner terms, or outputs per row, bypass GEMM (see matmul).
+  static constexpr int64_t few_terms = 8;
 
  public:
   void* allocate(std::size_t bytes) const override {
@@ -426,7 +426,7 @@ class CpuBackend final : public Backend {
       }
       const Eigen::Map<const Matrix<T>> x(a.data<T>(), a.size(0), a.size(1));
       const Eigen::Map<const Matrix<T>> y(b.data<T>(), b.size(0), b.size(1));
-      if (inner <= few_inner_terms && !transpose_b) {
+      if (inner <= few_terms && !transpose_b) {
         // A few terms per element (a layer from a low-dimensional input): one vectorised pass
         // over out's rows, where GEMM would pack, zero-fill and then update out.
         if (transpose_a) {
@@ -434,6 +434,12 @@ class CpuBackend final : public Backend {
         } else {
           assign(x.lazyProduct(y));
         }
+        return;
+      }
+      if (z.cols() <= few_terms && !transpose_a && transpose_b) {
+        // A few outputs per row (the input gradient g·Wᵀ of such a layer): one vectorised dot
+        // product per element, reading a once, where GEMM would pack all of it.
+        assign(x.lazyProduct(y.transpose()));
         return;
       }
       if (!transpose_a && !transpose_b) assign(x * y);
@@ -464,9 +470,39 @@ class CpuBackend final : public Backend {
                 [](const philox::Block& block, auto zero) { return philox::uniforms<decltype(zero)>(block); });
   }
 
+  /// Box–Muller on lane pairs (2k, 2k+1) of the stream: r = √(−2 log u₂ₖ), θ = 2πu₂ₖ₊₁,
+  /// z₂ₖ = r cos θ, z₂ₖ₊₁ = r sin θ, with u in (0, 1) (philox::open_uniform). Evaluated in T,
+  /// vectorised over a block of pairs at a time.
   void random_normal(Tensor& out, uint64_t seed, uint64_t first_block) const override {
-    fill_random(out, seed, first_block,
-                [](const philox::Block& block, auto zero) { return philox::normals<decltype(zero)>(block); });
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      constexpr int64_t pairs_per_block = philox::per_block<T> / 2;
+      T* z = out.data<T>();
+      const int64_t n = out.numel();
+      for_each_block((n + 1) / 2, [&](int64_t first_pair, int64_t pairs) {
+        BlockArray<T> radius_uniform(pairs);
+        BlockArray<T> angle_uniform(pairs);
+        philox::Block block{};
+        for (int64_t k = 0; k < pairs; ++k) {
+          const int64_t pair = first_pair + k;
+          if (k == 0 || pair % pairs_per_block == 0) {
+            block = philox::stream_block(seed, first_block + static_cast<uint64_t>(pair / pairs_per_block));
+          }
+          const int lane = static_cast<int>(2 * (pair % pairs_per_block));
+          radius_uniform[k] = static_cast<T>(philox::open_uniform<T>(block, lane));
+          angle_uniform[k] = static_cast<T>(philox::open_uniform<T>(block, lane + 1));
+        }
+        const BlockArray<T> radius = (T(-2) * radius_uniform.log()).sqrt();
+        const BlockArray<T> angle = T(6.283185307179586) * angle_uniform;
+        const BlockArray<T> cosines = radius * angle.cos();
+        const BlockArray<T> sines = radius * angle.sin();
+        for (int64_t k = 0; k < pairs; ++k) {
+          const int64_t at = 2 * (first_pair + k);
+          z[at] = cosines[k];
+          if (at + 1 < n) z[at + 1] = sines[k];
+        }
+      });
+    });
   }
 
  private:
