@@ -26,9 +26,10 @@ for workload in small_dsm small_ssm small_sm small_cd medium_dsm medium_ssm medi
   ./build/libtorch_bench/libtorch_bench "$workload" >> "$results"
   /usr/bin/python3 bench/torch_bench.py "$workload" >> "$results"
 done
-/usr/bin/python3 - "$results" <<'PY'
+/usr/bin/python3 - "$results" "$threads" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
+threads = int(sys.argv[2])
 by = {(r["workload"], r["impl"]): r for r in rows}
 print("| workload | ebm ms | LibTorch ms | PyTorch ms | vs LibTorch | vs PyTorch | RSS MB ebm / LibTorch / PyTorch |")
 print("|---|---|---|---|---|---|---|")
@@ -37,7 +38,7 @@ for w in dict.fromkeys(r["workload"] for r in rows):
     print(f"| {w} | {e['median_ms']:.3f} | {l['median_ms']:.3f} | {p['median_ms']:.3f} | {l['median_ms']/e['median_ms']:.2f}× | "
           f"{p['median_ms']/e['median_ms']:.2f}× | {e['peak_rss_mb']:.0f} / {l['peak_rss_mb']:.0f} / {p['peak_rss_mb']:.0f} |")
 s = by[("sampling", "ebm")]
-print(f"\nsampling: {s['gflops']:.1f} GFLOP/s = {100*s['fraction_of_peak']:.0f}% of the single-core GEMM peak {s['gemm_peak_gflops']:.1f} GFLOP/s; "
+print(f"\nsampling: {s['gflops']:.1f} GFLOP/s = {100*s['fraction_of_peak']:.0f}% of the GEMM peak on {threads} thread{'s' if threads > 1 else ''} {s['gemm_peak_gflops']:.1f} GFLOP/s; "
       f"overhead: {by[('overhead', 'ebm')]['us_per_op']:.3f} µs per elementwise op")
 PY
 rm -f "$results"
