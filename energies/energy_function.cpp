@@ -25,6 +25,12 @@ bool derivatives_recorded(const EnergyFunction& energy, const Tensor& x) {
 /// that shares its storage.
 Tensor differentiable_input(const Tensor& x) { return x.requires_grad() ? x : x.detach().requires_grad_(); }
 
+/// ∇ₓE from E = e computed at `input`; undefined when E does not depend on x.
+Tensor gradient_at(const Tensor& e, const Tensor& input, bool create_graph) {
+  if (!e.requires_grad()) return Tensor();
+  return grad(sum(e), {input}, {.create_graph = create_graph, .allow_unused = true})[0];
+}
+
 }  // namespace
 
 std::vector<Tensor> EnergyFunction::parameters() const { return {}; }
@@ -50,8 +56,7 @@ std::pair<Tensor, Tensor> EnergyFunction::energy_and_gradient(const Tensor& x) c
   GradModeGuard recording(true);
   const Tensor input = differentiable_input(x);
   const Tensor e = (*this)(input);
-  if (!e.requires_grad()) return {e, zeros_like(x)};
-  const Tensor g = grad(sum(e), {input}, {.create_graph = recorded, .allow_unused = true})[0];
+  const Tensor g = gradient_at(e, input, recorded);
   return {recorded ? e : e.detach(), g.defined() ? g : zeros_like(x)};
 }
 
@@ -63,11 +68,8 @@ std::pair<Tensor, Tensor> EnergyFunction::gradient_and_laplacian(const Tensor& x
   const bool recorded = derivatives_recorded(*this, x);
   GradModeGuard recording(true);
   const Tensor input = differentiable_input(x);
-  const Tensor e = (*this)(input);
-  const Tensor zero = zeros({input.size(0)}, input.dtype(), input.device());
-  if (!e.requires_grad()) return {zeros_like(x), zero};
-  const Tensor g = grad(sum(e), {input}, {.create_graph = true, .allow_unused = true})[0];
-  if (!g.defined()) return {zeros_like(x), zero};
+  const Tensor g = gradient_at((*this)(input), input, /*create_graph=*/true);  // the trace differentiates it
+  if (!g.defined()) return {zeros_like(x), zeros({input.size(0)}, input.dtype(), input.device())};
   const Tensor total = jacobian_trace(g, input, recorded);
   return {recorded ? g : g.detach(), recorded ? total : total.detach()};
 }

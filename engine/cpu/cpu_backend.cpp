@@ -466,8 +466,16 @@ class CpuBackend final : public Backend {
   }
 
   void random_uniform(Tensor& out, uint64_t seed, uint64_t first_block) const override {
-    fill_random(out, seed, first_block,
-                [](const philox::Block& block, auto zero) { return philox::uniforms<decltype(zero)>(block); });
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      constexpr int lanes = philox::per_block<T>;
+      T* z = out.data<T>();
+      const int64_t n = out.numel();
+      for (int64_t i = 0; i < n; i += lanes) {
+        const auto draws = philox::uniforms<T>(philox::stream_block(seed, first_block + static_cast<uint64_t>(i / lanes)));
+        for (int lane = 0; lane < lanes && i + lane < n; ++lane) z[i + lane] = draws.value[lane];
+      }
+    });
   }
 
   /// Box–Muller on lane pairs (2k, 2k+1) of the stream: r = √(−2 log u₂ₖ), θ = 2πu₂ₖ₊₁,
@@ -545,20 +553,6 @@ class CpuBackend final : public Backend {
       std::memcpy(target + ((o * to_extent + into_at) * inner) * bytes,
                   source + ((o * from_extent + from_at) * inner) * bytes, static_cast<std::size_t>(count * inner) * bytes);
     }
-  }
-
-  template <class Draw>
-  static void fill_random(Tensor& out, uint64_t seed, uint64_t first_block, Draw&& draw) {
-    with_type(out.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      constexpr int lanes = philox::per_block<T>;
-      T* z = out.data<T>();
-      const int64_t n = out.numel();
-      for (int64_t i = 0; i < n; i += lanes) {
-        const auto draws = draw(philox::stream_block(seed, first_block + static_cast<uint64_t>(i / lanes)), zero);
-        for (int lane = 0; lane < lanes && i + lane < n; ++lane) z[i + lane] = draws.value[lane];
-      }
-    });
   }
 };
 
