@@ -221,6 +221,10 @@ TEST_CASE("error: shapes that do not broadcast name the op and both shapes") {
   check_throws_with([] { return zeros({2, 3}) * zeros({3, 2}); }, {"multiply", "[2, 3]", "[3, 2]"});
   check_throws_with([] { return matmul(zeros({2, 3}), zeros({2, 3})); }, {"matmul", "[2, 3]", "inner extents 3 and 2"});
   check_throws_with([] { return matmul(zeros({3}), zeros({3, 1})); }, {"matmul", "2-D", "[3]"});
+  check_throws_with([] { return linear(zeros({2, 3}), zeros({4, 5}), zeros({5})); }, {"linear", "[2, 3]", "[4, 5]"});
+  check_throws_with([] { return linear(zeros({2, 3}), zeros({3, 5}), zeros({4})); }, {"linear", "bias", "[4]", "expected [5]"});
+  check_throws_with([] { return linear(zeros({2, 3}), zeros({3, 5}), zeros({3, 5})); }, {"linear", "bias", "[3, 5]", "[2, 5]"});
+  check_throws_with([] { return silu_backward(zeros({2, 3}), zeros({4})); }, {"silu_backward", "[2, 3]", "[4]"});
   check_throws_with([] { return reshape(zeros({2, 3}), {4, -1}); }, {"reshape", "[2, 3]", "[4, -1]"});
   check_throws_with([] { return cat({zeros({2, 3}), zeros({2, 4})}, 0); }, {"cat", "[2, 4]", "[2, 3]"});
   check_throws_with([] { return select(zeros({2, 3}), 1, 3); }, {"select", "index 3", "[2, 3]"});

@@ -56,7 +56,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                 " and " + shape_string(weight.shape()));
   }
   const Shape shape{x.size(0), weight.size(1)};
-  if (broadcast_shapes("linear", bias.shape(), shape) != shape) {
+  const auto fits = [&](int64_t from_end) {  // the bias's extent that aligns with shape[1 − from_end]
+    const int64_t extent = bias.size(bias.dim() - 1 - from_end);
+    return extent == 1 || extent == shape[static_cast<std::size_t>(1 - from_end)];
+  };
+  if (bias.dim() > 2 || (bias.dim() >= 1 && !fits(0)) || (bias.dim() == 2 && !fits(1))) {
     throw std::invalid_argument("linear: bias of shape " + shape_string(bias.shape()) + " does not broadcast to the output " +
                                 shape_string(shape) + "; expected [" + std::to_string(weight.size(1)) + "]");
   }
