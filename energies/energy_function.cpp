@@ -74,6 +74,55 @@ std::pair<Tensor, Tensor> EnergyFunction::gradient_and_laplacian(const Tensor& x
   return {recorded ? g : g.detach(), recorded ? total : total.detach()};
 }
 
+std::pair<Tensor, Tensor> EnergyFunction::directional_derivatives(const Tensor& x, const Tensor& directions) const {
+  check_directions("directional_derivatives", x, directions);
+  const bool recorded = derivatives_recorded(*this, x);
+  GradModeGuard recording(true);
+  const Tensor input = differentiable_input(x);
+  const Tensor g = gradient_at((*this)(input), input, /*create_graph=*/true);  // differentiated per direction
+  if (!g.defined()) {
+    return {zeros({directions.size(0), input.size(0)}, input.dtype(), input.device()),
+            zeros({input.size(0)}, input.dtype(), input.device())};
+  }
+  const auto [first, second] = directional_derivatives_from_gradient(g, input, directions, recorded);
+  return {recorded ? first : first.detach(), recorded ? second : second.detach()};
+}
+
+std::pair<Tensor, Tensor> directional_derivatives_from_gradient(const Tensor& g, const Tensor& x,
+                                                                const Tensor& directions, bool create_graph) {
+  const int64_t m = directions.size(0);
+  std::vector<Tensor> first;
+  Tensor second = zeros({x.size(0)}, x.dtype(), x.device());
+  for (int64_t k = 0; k < m; ++k) {
+    const Tensor v = select(directions, 0, k);
+    first.push_back(sum(g * v, 1));  // vᵀg
+    if (!g.requires_grad()) continue;  // g does not depend on x
+    const Tensor jacobian_v = grad(sum(first.back()), {x},
+                                   {.create_graph = create_graph, .allow_unused = true, .retain_graph = true})[0];
+    if (jacobian_v.defined()) second = second + sum(jacobian_v * v, 1);  // vᵀ(∂g/∂x)v
+  }
+  return {reshape(cat(first, 0), {m, x.size(0)}), second};
+}
+
+void check_directions(const char* caller, const Tensor& x, const Tensor& directions) {
+  if (!x.defined() || x.dim() != 2) {
+    throw std::invalid_argument(std::string(caller) + ": expects a batch of points of shape [N, D], got " +
+                                (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
+  }
+  if (!directions.defined() || directions.dim() != 3 || directions.size(0) < 1 || directions.size(1) != x.size(0) ||
+      directions.size(2) != x.size(1)) {
+    throw std::invalid_argument(std::string(caller) + ": expects directions of shape [M, " + std::to_string(x.size(0)) +
+                                ", " + std::to_string(x.size(1)) + "] (M ≥ 1 directions for each of the points " +
+                                shape_string(x.shape()) + "), got " +
+                                (directions.defined() ? shape_string(directions.shape()) : std::string("an undefined tensor")));
+  }
+  if (directions.dtype() != x.dtype() || directions.device() != x.device()) {
+    throw std::invalid_argument(std::string(caller) + ": directions must match the points' dtype and device (" +
+                                dtype_name(x.dtype()) + ", " + device_name(x.device()) + "), got " +
+                                dtype_name(directions.dtype()) + ", " + device_name(directions.device()));
+  }
+}
+
 Tensor jacobian_trace(const Tensor& g, const Tensor& x, bool create_graph) {
   Tensor total = zeros({x.size(0)}, x.dtype(), x.device());
   if (!g.requires_grad()) return total;  // g does not depend on x: the function was at most linear

@@ -33,7 +33,23 @@ class EnergyFunction {
   /// By default D backward passes over one first-order graph; an energy that can do better
   /// overrides it (MLPEnergy propagates them forward).
   virtual std::pair<Tensor, Tensor> gradient_and_laplacian(const Tensor& x) const;
+  /// Along M directions per point, v [M, N, D]: the directional derivatives vₘᵀ∇E, shape [M, N],
+  /// and the sum of the second directional derivatives Σₘ vₘᵀ(∇²E)vₘ, shape [N]; both recorded as
+  /// gradient() is. By default one backward pass for ∇E and one per direction over its graph; an
+  /// energy that can do better overrides it (MLPEnergy propagates them forward).
+  virtual std::pair<Tensor, Tensor> directional_derivatives(const Tensor& x, const Tensor& directions) const;
 };
+
+/// For g [N, D] computed from x [N, D] with create_graph and directions v [M, N, D]: vₘᵀg [M, N]
+/// and Σₘ vₘᵀ(∂g/∂x)vₘ [N] (with g = ∇E, the directional derivatives of E and the sum of its second
+/// ones). One backward pass per direction over g's graph, which is kept; the results are
+/// differentiable when create_graph is true.
+std::pair<Tensor, Tensor> directional_derivatives_from_gradient(const Tensor& g, const Tensor& x,
+                                                                const Tensor& directions, bool create_graph);
+
+/// Throws std::invalid_argument unless directions is [M, N, D] (M ≥ 1) for points x [N, D], of
+/// x's dtype and device; `caller` names the function in the message.
+void check_directions(const char* caller, const Tensor& x, const Tensor& directions);
 
 /// Σ_d ∂g_d/∂x_d per row, for g [N, D] computed from x [N, D] with create_graph: the trace of the
 /// Jacobian of g (the Laplacian when g = ∇ₓE). D backward passes over g's graph, which is kept;

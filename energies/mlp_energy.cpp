@@ -38,8 +38,15 @@ Tensor MLPEnergy::energy(const Tensor& x) const {
 std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) const {
   check_input(x);
   const nn::OutputDerivatives derivatives = network_.forward_laplacian(x);
-  // jacobian [D, N, 1] holds ∂E/∂x_d for every point; ∇ₓE is its transpose [N, D].
-  return {transpose(reshape(derivatives.jacobian, {x.size(1), x.size(0)})), reshape(derivatives.laplacian, {-1})};
+  // first [D, N, 1] holds ∂E/∂x_d for every point (the Jacobian); ∇ₓE is its transpose [N, D].
+  return {transpose(reshape(derivatives.first, {x.size(1), x.size(0)})), reshape(derivatives.second, {-1})};
+}
+
+std::pair<Tensor, Tensor> MLPEnergy::directional_derivatives(const Tensor& x, const Tensor& directions) const {
+  check_input(x);
+  check_directions("MLPEnergy::directional_derivatives", x, directions);
+  const nn::OutputDerivatives derivatives = network_.forward_directional(x, directions);
+  return {reshape(derivatives.first, {directions.size(0), x.size(0)}), reshape(derivatives.second, {-1})};
 }
 
 }  // namespace ebm::energies

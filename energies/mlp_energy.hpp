@@ -15,6 +15,8 @@ class MLPEnergy : public EnergyFunction {
   /// From the network's forward Laplacian (nn::MLP::forward_laplacian) instead of D backward
   /// passes: the same values, fewer matrix products.
   std::pair<Tensor, Tensor> gradient_and_laplacian(const Tensor& x) const override;
+  /// From nn::MLP::forward_directional: the directions are carried forward with the values.
+  std::pair<Tensor, Tensor> directional_derivatives(const Tensor& x, const Tensor& directions) const override;
   std::vector<Tensor> parameters() const override { return network_.parameters(); }
   const nn::MLP& network() const { return network_; }
 

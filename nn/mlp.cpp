@@ -48,28 +48,42 @@ Tensor MLP::operator()(const Tensor& x) const {
 }
 
 OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
-  // The first layer a = xW + b: ∂a/∂x_d = W[d, :] at every point, and Δa = 0.
+  // The first layer a = xW + b: ∂a/∂x_d = W[d, :] at every point.
   const Linear& first = layers_.front();
-  Tensor value = first(x);
-  const int64_t n = x.size(0);
   const int64_t d = x.size(1);
-  Tensor jacobian = expand(reshape(first.weight(), {d, 1, sizes_[1]}), {d, n, sizes_[1]});
-  Tensor laplacian;  // zero until the first nonlinearity
+  return propagate_derivatives(first(x), expand(reshape(first.weight(), {d, 1, sizes_[1]}), {d, x.size(0), sizes_[1]}));
+}
+
+OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& directions) const {
+  // The first layer a = xW + b: (∂a/∂x)v = vW.
+  const Linear& first = layers_.front();
+  const int64_t m = directions.size(0);
+  const int64_t n = x.size(0);
+  const Tensor slopes = matmul(reshape(directions, {m * n, x.size(1)}), first.weight());
+  return propagate_derivatives(first(x), reshape(slopes, {m, n, sizes_[1]}));
+}
+
+OutputDerivatives MLP::propagate_derivatives(Tensor value, Tensor first) const {
+  const int64_t directions = first.size(0);
+  const int64_t n = value.size(0);
+  Tensor second;  // zero until the first nonlinearity: the first layer is linear in x
   for (std::size_t i = 1; i < layers_.size(); ++i) {
-    // h = σ(a): ∂h/∂x_d = σ′(a)·∂a/∂x_d and Δh = σ′(a)·Δa + σ″(a)·Σ_d (∂a/∂x_d)².
+    // h = σ(a): (∂h/∂x)v = σ′(a)·(∂a/∂x)v and vᵀ(∂²h/∂x²)v = σ′(a)·vᵀ(∂²a/∂x²)v + σ″(a)·((∂a/∂x)v)²,
+    // summed over the directions v.
     const auto [slope, curvature] = activation_derivatives(activation_, value);
-    const Tensor curvature_term = curvature * sum(square(jacobian), 0);
-    laplacian = laplacian.defined() ? slope * laplacian + curvature_term : curvature_term;
-    jacobian = slope * jacobian;
+    const Tensor curvature_term = curvature * sum(square(first), 0);
+    second = second.defined() ? slope * second + curvature_term : curvature_term;
+    first = slope * first;
     value = activate(activation_, value);
-    // a = hW + b: ∂a/∂x_d = (∂h/∂x_d)·W and Δa = Δh·W; the D Jacobian slices are one product.
+    // a = hW + b is linear in h: (∂a/∂x)v = ((∂h/∂x)v)·W, and the second derivatives map the same
+    // way; the slices of all directions are one product.
     const Tensor& weight = layers_[i].weight();
     value = layers_[i](value);
-    jacobian = reshape(matmul(reshape(jacobian, {d * n, sizes_[i]}), weight), {d, n, sizes_[i + 1]});
-    laplacian = matmul(laplacian, weight);
+    first = reshape(matmul(reshape(first, {directions * n, sizes_[i]}), weight), {directions, n, sizes_[i + 1]});
+    second = matmul(second, weight);
   }
-  if (!laplacian.defined()) laplacian = zeros_like(value);  // a single linear layer
-  return {value, jacobian, laplacian};
+  if (!second.defined()) second = zeros_like(value);  // a single linear layer
+  return {value, first, second};
 }
 
 std::vector<Tensor> MLP::parameters() const {

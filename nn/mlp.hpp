@@ -27,12 +27,14 @@ class Linear {
   Tensor bias_;
 };
 
-/// A network's output with its derivatives in the input x [N, D], for output y [N, K]:
-/// jacobian [D, N, K] holds ∂y/∂x_d, laplacian [N, K] holds Σ_d ∂²y/∂x_d².
+/// A network's output y [N, K] with its derivatives along M directions per point, v [M, N, D]:
+/// first [M, N, K] holds the directional derivatives (∂y/∂x)vₘ, second [N, K] the sum of the
+/// second directional derivatives Σₘ vₘᵀ(∂²y/∂x²)vₘ. With the D unit vectors as the directions they
+/// are the Jacobian [D, N, K] and the Laplacian.
 struct OutputDerivatives {
   Tensor value;
-  Tensor jacobian;
-  Tensor laplacian;
+  Tensor first;
+  Tensor second;
 };
 
 /// Linear layers of the given sizes with the activation between them, none after the last:
@@ -43,16 +45,23 @@ class MLP {
       Generator& generator = default_generator(), DType dtype = DType::Float32);
   /// x [N, sizes.front()] → [N, sizes.back()].
   Tensor operator()(const Tensor& x) const;
-  /// The output with its input Jacobian and Laplacian, propagated forward layer by layer with the
-  /// output (the forward Laplacian, docs/energies.md): about D + 2 products per layer where D
-  /// backward passes of the gradient take 2D + 2, all in differentiable ops.
+  /// The output with its input Jacobian and Laplacian (directions: the D unit vectors), propagated
+  /// forward layer by layer with the output (the forward Laplacian, docs/energies.md): about D + 2
+  /// products per layer where D backward passes of the gradient take 2D + 2, all in differentiable ops.
   OutputDerivatives forward_laplacian(const Tensor& x) const;
+  /// The output with its derivatives along directions v [M, N, D], propagated forward the same way:
+  /// M + 2 products per layer.
+  OutputDerivatives forward_directional(const Tensor& x, const Tensor& directions) const;
   /// W1, b1, W2, b2, …; each W has shape [in, out].
   std::vector<Tensor> parameters() const;
   const std::vector<int64_t>& sizes() const { return sizes_; }
   Activation activation() const { return activation_; }
 
  private:
+  /// Carries the first layer's output and its first derivatives [M, N, width] (the second are 0)
+  /// through the remaining layers.
+  OutputDerivatives propagate_derivatives(Tensor value, Tensor first) const;
+
   std::vector<int64_t> sizes_;
   Activation activation_;
   std::vector<Linear> layers_;

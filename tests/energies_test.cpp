@@ -24,7 +24,17 @@ struct ClosedForm {
   std::function<double(const Point&)> laplacian;
 };
 
-/// Compares energy, gradient and laplacian of `energy` on the rows of x with the closed forms.
+/// The D unit vectors as directions for each of the n points: [D, n, D] with e_d at [d, i, :].
+Tensor unit_directions(int64_t n, int64_t d) {
+  std::vector<double> values(static_cast<std::size_t>(d * n * d), 0.0);
+  for (int64_t k = 0; k < d; ++k) {
+    for (int64_t i = 0; i < n; ++i) values[static_cast<std::size_t>((k * n + i) * d + k)] = 1.0;
+  }
+  return tensor(values, {d, n, d}, DType::Float64);
+}
+
+/// Compares energy, gradient and laplacian of `energy` on the rows of x with the closed forms; along
+/// the unit vectors the directional derivatives are ∇E's entries and their second ones sum to ΔE.
 void check_against(const EnergyFunction& energy, const Tensor& x, const ClosedForm& closed, double tolerance = 1e-10) {
   const int64_t n = x.size(0);
   const int64_t d = x.size(1);
@@ -44,6 +54,10 @@ void check_against(const EnergyFunction& energy, const Tensor& x, const ClosedFo
   CHECK(max_relative_error(energy.score(x).to_vector(), (-1.0 * tensor(gradients, x.shape(), DType::Float64)).to_vector()) < tolerance);
   CHECK(max_relative_error(energy.laplacian(x).to_vector(), laplacians) < tolerance);
   for (double g : gradient.to_vector()) CHECK(std::isfinite(g));
+  const auto [first, second] = energy.directional_derivatives(x, unit_directions(n, d));
+  CHECK(first.shape() == Shape{d, n});
+  CHECK(max_relative_error(transpose(first).to_vector(), gradients) < tolerance);
+  CHECK(max_relative_error(second.to_vector(), laplacians) < tolerance);
 }
 
 double sum_of(const Point& p, const std::function<double(double)>& f) {
@@ -85,6 +99,26 @@ TEST_CASE("Gaussian: E = ½(x−μ)ᵀP(x−μ), ∇E = P(x−μ), ΔE = tr P") 
                  },
                  centred_product, [&](const Point&) { return p[0] + p[4] + p[8]; }});
   CHECK(gaussian(sample_input({2, 3}, -1, 1, {}, 2, DType::Float32)).dtype() == DType::Float32);
+  // Along any directions v: vᵀ∇E = vᵀP(x−μ) and vᵀ(∇²E)v = vᵀPv.
+  const Tensor x = sample_input({4, 3}, -2, 2, {}, 3);
+  const Tensor directions = sample_input({2, 4, 3}, -1, 1, {}, 4);
+  const auto [first, second] = gaussian.directional_derivatives(x, directions);
+  const Point flat_x = x.to_vector(), flat_v = directions.to_vector();
+  Point expected_first, expected_second(4, 0.0);
+  for (int m = 0; m < 2; ++m) {
+    for (int i = 0; i < 4; ++i) {
+      const Point v(flat_v.begin() + (m * 4 + i) * 3, flat_v.begin() + (m * 4 + i + 1) * 3);
+      const Point px = centred_product(Point(flat_x.begin() + i * 3, flat_x.begin() + (i + 1) * 3));
+      double slope = 0;
+      for (int a = 0; a < 3; ++a) {
+        slope += v[a] * px[a];
+        for (int b = 0; b < 3; ++b) expected_second[i] += v[a] * p[static_cast<std::size_t>(a * 3 + b)] * v[b];
+      }
+      expected_first.push_back(slope);
+    }
+  }
+  CHECK(max_relative_error(first.to_vector(), expected_first) < 1e-12);
+  CHECK(max_relative_error(second.to_vector(), expected_second) < 1e-12);
 }
 
 TEST_CASE("Gaussian: covariance that is not symmetric positive definite is refused") {
@@ -346,6 +380,93 @@ TEST_CASE("MLPEnergy: the forward Laplacian's parameter gradient against central
     const double minus = objective().item();
     weight.copy_(tensor(w0, weight.shape(), DType::Float64));
     CHECK(analytical[k] == doctest::Approx((plus - minus) / (2 * h)).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("MLPEnergy: forward directional derivatives equal the backward passes, in value and in parameter gradient") {
+  for (const nn::Activation activation : {nn::Activation::SiLU, nn::Activation::Tanh, nn::Activation::Sigmoid,
+                                          nn::Activation::Softplus, nn::Activation::ReLU}) {
+    const std::string name = nn::activation_name(activation);
+    CAPTURE(name);
+    Generator generator(16);
+    const MLPEnergy energy({3, 7, 5, 1}, activation, generator, DType::Float64);
+    const Tensor x = sample_input({4, 3}, -1.5, 1.5, {}, 17);
+    const Tensor directions = sample_input({2, 4, 3}, -1, 1, {}, 18);
+    const auto [forward_first, forward_second] = energy.directional_derivatives(x, directions);
+    const auto [backward_first, backward_second] = energy.EnergyFunction::directional_derivatives(x, directions);
+    CHECK(forward_first.shape() == Shape{2, 4});
+    CHECK(forward_second.shape() == Shape{4});
+    CHECK(max_relative_error(forward_first.to_vector(), backward_first.to_vector()) < 1e-12);
+    CHECK(max_relative_error(forward_second.to_vector(), backward_second.to_vector()) < 1e-12);
+    // The sliced score-matching objective's parameter gradient, through either computation.
+    const auto objective = [](const Tensor& first, const Tensor& second) {
+      return mean(0.5 * mean(square(first), 0) - 0.5 * second);
+    };
+    const auto parameters = energy.parameters();
+    const auto through_forward = grad(objective(forward_first, forward_second), parameters, {.allow_unused = true});
+    const auto through_backward = grad(objective(backward_first, backward_second), parameters, {.allow_unused = true});
+    const auto values = [](const Tensor& gradient, const Tensor& parameter) {
+      return gradient.defined() ? gradient.to_vector() : std::vector<double>(static_cast<std::size_t>(parameter.numel()), 0.0);
+    };
+    for (std::size_t i = 0; i + 1 < parameters.size(); ++i) {
+      CAPTURE(i);
+      CHECK(max_relative_error(values(through_forward[i], parameters[i]), values(through_backward[i], parameters[i])) < 1e-10);
+    }
+    CHECK_FALSE(through_forward.back().defined());  // the last bias shifts E only
+    // Along the unit vectors: the gradient and the Laplacian.
+    const auto [unit_first, unit_second] = energy.directional_derivatives(x, unit_directions(4, 3));
+    const auto [gradient, laplacian] = energy.gradient_and_laplacian(x);
+    CHECK(max_relative_error(transpose(unit_first).to_vector(), gradient.to_vector()) < 1e-12);
+    CHECK(max_relative_error(unit_second.to_vector(), laplacian.to_vector()) < 1e-12);
+  }
+}
+
+TEST_CASE("MLPEnergy: directional derivatives against central differences of E along each direction") {
+  Generator generator(19);
+  const MLPEnergy energy({2, 6, 4, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  const Tensor x = sample_input({3, 2}, -1, 1, {}, 20);
+  const Tensor directions = sample_input({2, 3, 2}, -1, 1, {}, 21);
+  const auto [first, second] = energy.directional_derivatives(x, directions);
+  const double h = 1e-4;
+  const std::vector<double> e_zero = energy(x).to_vector();
+  std::vector<double> finite_first, finite_second(3, 0.0);
+  for (int64_t m = 0; m < 2; ++m) {
+    const Tensor v = select(directions, 0, m);
+    const std::vector<double> e_plus = energy(x + h * v).to_vector();
+    const std::vector<double> e_minus = energy(x - h * v).to_vector();
+    for (std::size_t i = 0; i < 3; ++i) {
+      finite_first.push_back((e_plus[i] - e_minus[i]) / (2 * h));
+      finite_second[i] += (e_plus[i] - 2 * e_zero[i] + e_minus[i]) / (h * h);
+    }
+  }
+  CHECK(max_relative_error(first.to_vector(), finite_first) < 1e-7);
+  CHECK(max_relative_error(second.to_vector(), finite_second) < 1e-5);
+  // A single layer E = xW + b: vᵀ∇E = vᵀW and no curvature.
+  const MLPEnergy linear_energy({2, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  const auto [linear_first, linear_second] = linear_energy.directional_derivatives(x, directions);
+  const std::vector<double> w = linear_energy.parameters()[0].to_vector(), v = directions.to_vector();
+  std::vector<double> expected;
+  for (std::size_t k = 0; k < 6; ++k) expected.push_back(v[2 * k] * w[0] + v[2 * k + 1] * w[1]);
+  CHECK(max_relative_error(linear_first.to_vector(), expected) < 1e-15);
+  CHECK(linear_second.to_vector() == std::vector<double>(3, 0.0));
+}
+
+TEST_CASE("directional_derivatives refuses directions that do not fit the points") {
+  Generator generator(22);
+  const MLPEnergy mlp({2, 4, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  const Harmonic harmonic;
+  const Tensor x = zeros({3, 2}, DType::Float64);
+  for (const EnergyFunction* energy : {static_cast<const EnergyFunction*>(&mlp), static_cast<const EnergyFunction*>(&harmonic)}) {
+    CHECK_THROWS_WITH_AS(energy->directional_derivatives(x, zeros({3, 2}, DType::Float64)),
+                         doctest::Contains("expects directions of shape [M, 3, 2]"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(energy->directional_derivatives(x, zeros({1, 4, 2}, DType::Float64)),
+                         doctest::Contains("got [1, 4, 2]"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(energy->directional_derivatives(x, zeros({0, 3, 2}, DType::Float64)),
+                         doctest::Contains("M ≥ 1"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(energy->directional_derivatives(x, zeros({1, 3, 2}, DType::Float32)),
+                         doctest::Contains("dtype and device (float64, cpu), got float32"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(energy->directional_derivatives(zeros({3}, DType::Float64), zeros({1, 3, 2}, DType::Float64)),
+                         doctest::Contains("got [3]"), std::invalid_argument);
   }
 }
 

@@ -149,6 +149,42 @@ TEST_CASE("Hutchinson SM and sliced SM (every projection, plain and variance-red
   }
 }
 
+/// An MLP energy seen only through energy(): every derivative takes the default backward passes.
+class PlainEnergy : public energies::EnergyFunction {
+ public:
+  explicit PlainEnergy(std::shared_ptr<energies::MLPEnergy> mlp) : mlp_(std::move(mlp)) {}
+  Tensor energy(const Tensor& x) const override { return mlp_->energy(x); }
+  std::vector<Tensor> parameters() const override { return mlp_->parameters(); }
+
+ private:
+  std::shared_ptr<energies::MLPEnergy> mlp_;
+};
+
+TEST_CASE("sliced SM through MLPEnergy's forward directions equals the backward passes, in value and gradient") {
+  Generator generator(5);
+  auto mlp = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{3, 8, 8, 1}, nn::Activation::SiLU, generator,
+                                                   DType::Float64);
+  const auto plain = std::make_shared<PlainEnergy>(mlp);
+  const Tensor x = randn({6, 3}, generator, DType::Float64);
+  for (bool variance_reduced : {false, true}) {
+    CAPTURE(variance_reduced);
+    Generator forward_draws(6), backward_draws(6);
+    SlicedScoreMatchingLoss forward(mlp, {.n_projections = 3, .variance_reduced = variance_reduced, .generator = &forward_draws});
+    SlicedScoreMatchingLoss backward(plain, {.n_projections = 3, .variance_reduced = variance_reduced, .generator = &backward_draws});
+    const LossOutput through_forward = forward(x);
+    const LossOutput through_backward = backward(x);
+    CHECK(through_forward.loss.item() == doctest::Approx(through_backward.loss.item()).epsilon(1e-12));
+    for (const auto& [metric, value] : through_backward.metrics) CHECK(through_forward.metrics.at(metric) == doctest::Approx(value).epsilon(1e-12));
+    const auto parameters = mlp->parameters();
+    const auto forward_gradients = grad(through_forward.loss, parameters, {.allow_unused = true});
+    const auto backward_gradients = grad(through_backward.loss, parameters, {.allow_unused = true});
+    for (std::size_t i = 0; i + 1 < parameters.size(); ++i) {
+      CAPTURE(i);
+      CHECK(max_relative_error(forward_gradients[i].to_vector(), backward_gradients[i].to_vector()) < 1e-10);
+    }
+  }
+}
+
 TEST_CASE("denoising score matching agrees in expectation with ½[tr(PCP) + (m−μ)ᵀP²(m−μ) + σ²tr P² − 2tr P + D/σ²]") {
   auto energy = std::make_shared<QuadraticEnergy>(kMu, kL, kD);
   const Tensor x = correlated_data(200, 4);
