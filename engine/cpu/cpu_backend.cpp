@@ -1,16 +1,19 @@
 // The CPU backend: Eigen's vectorised array expressions for elementwise maps and reductions,
-// Eigen's GEMM for matmul.
+// Eigen's GEMM for matmul (engine/cpu/gemm.hpp).
 #include <Eigen/Core>
+
 #include <algorithm>
-#include <cmath>
-#include <type_traits>
-#include <cstdlib>
 #include <array>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "engine/backend.hpp"
+#include "engine/cpu/buffer_cache.hpp"
+#include "engine/cpu/gemm.hpp"
 #include "engine/cpu/strided_loop.hpp"
 #include "engine/philox.hpp"
 
@@ -94,90 +97,14 @@ struct BinaryApply {
   }
 };
 
-/// Freed buffers kept for reuse, per thread, by power-of-two size class: training loops allocate
-/// the same sizes every step, and malloc/free of large buffers (which go back to the kernel)
-/// would dominate small ops. At most `limit` bytes are kept; the rest is freed.
-class BufferCache {
- public:
-  static constexpr std::size_t alignment = 64;
-  static constexpr std::size_t limit = std::size_t{256} << 20;
-
-  ~BufferCache() {
-    for (auto& bucket : free_) {
-      for (void* data : bucket) std::free(data);
-    }
-  }
-  void* take(std::size_t bytes) {
-    const int size_class = class_of(bytes);
-    auto& bucket = free_[static_cast<std::size_t>(size_class)];
-    if (!bucket.empty()) {
-      void* data = bucket.back();
-      bucket.pop_back();
-      cached_ -= capacity_of(size_class);
-      return data;
-    }
-    void* data = std::aligned_alloc(alignment, capacity_of(size_class));
-    if (data == nullptr) throw std::bad_alloc();
-    return data;
-  }
-  void give_back(void* data, std::size_t bytes) {
-    const int size_class = class_of(bytes);
-    if (cached_ + capacity_of(size_class) > limit) {
-      std::free(data);
-      return;
-    }
-    free_[static_cast<std::size_t>(size_class)].push_back(data);
-    cached_ += capacity_of(size_class);
-  }
-
- public:
-  static int class_of(std::size_t bytes) {  // the power of two at or above bytes, at least 64
-    int size_class = 6;  // 64 bytes
-    while ((std::size_t{1} << size_class) < bytes) ++size_class;
-    return size_class;
-  }
-  static std::size_t capacity_of(int size_class) { return std::size_t{1} << size_class; }
-
- private:
-  std::array<std::vector<void*>, 64> free_;
-  std::size_t cached_ = 0;
-};
-
-/// False once this thread's cache is destroyed (at thread or program exit): tensors that outlive
-/// it, such as statics, then free their buffers directly. A bool needs no destruction, so it can
-/// be read after the cache is gone.
-thread_local bool cache_alive = false;
-
-struct ThreadCache {
-  ThreadCache() { cache_alive = true; }
-  ~ThreadCache() { cache_alive = false; }
-  BufferCache cache;
-};
-
-BufferCache* buffer_cache() {
-  thread_local ThreadCache holder;
-  return cache_alive ? &holder.cache : nullptr;
-}
-
 class CpuBackend final : public Backend {
   /// Products with at most this many inner terms, or outputs per row, bypass GEMM (see matmul).
   static constexpr int64_t few_terms = 8;
 
  public:
-  void* allocate(std::size_t bytes) const override {
-    if (BufferCache* cache = buffer_cache()) return cache->take(bytes);
-    void* data = std::aligned_alloc(BufferCache::alignment, BufferCache::capacity_of(BufferCache::class_of(bytes)));
-    if (data == nullptr) throw std::bad_alloc();
-    return data;
-  }
+  void* allocate(std::size_t bytes) const override { return take_buffer(bytes); }
   void deallocate(void* data) const override { std::free(data); }
-  void deallocate(void* data, std::size_t bytes) const override {
-    if (!cache_alive) {
-      std::free(data);
-      return;
-    }
-    buffer_cache()->give_back(data, bytes);
-  }
+  void deallocate(void* data, std::size_t bytes) const override { give_back_buffer(data, bytes); }
   void copy_from_host(void* device_data, const void* host_data, std::size_t bytes) const override {
     if (bytes > 0) std::memcpy(device_data, host_data, bytes);
   }
@@ -442,10 +369,7 @@ class CpuBackend final : public Backend {
         assign(x.lazyProduct(y.transpose()));
         return;
       }
-      if (!transpose_a && !transpose_b) assign(x * y);
-      if (!transpose_a && transpose_b) assign(x * y.transpose());
-      if (transpose_a && !transpose_b) assign(x.transpose() * y);
-      if (transpose_a && transpose_b) assign(x.transpose() * y.transpose());
+      gemm(a.data<T>(), transpose_a, b.data<T>(), transpose_b, out.data<T>(), z.rows(), z.cols(), inner, accumulate);
     });
   }
 
