@@ -48,10 +48,10 @@ Tensor MLP::operator()(const Tensor& x) const {
 }
 
 OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
-  // The first layer a = xW + b: ∂a/∂x_d = W[d, :] at every point.
+  // The first layer a = xW + b: ∂a/∂x_d = W[d, :], the same at every point: [D, 1, width], which
+  // broadcasts over the points.
   const Linear& first = layers_.front();
-  const int64_t d = x.size(1);
-  return propagate_derivatives(first(x), expand(reshape(first.weight(), {d, 1, sizes_[1]}), {d, x.size(0), sizes_[1]}));
+  return propagate_derivatives(first(x), reshape(first.weight(), {x.size(1), 1, sizes_[1]}));
 }
 
 OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& directions) const {
@@ -64,7 +64,7 @@ OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& direct
 }
 
 OutputDerivatives MLP::propagate_derivatives(Tensor value, Tensor first) const {
-  const int64_t directions = first.size(0);
+  const int64_t directions = first.size(0);  // first is [directions, N or 1, width]
   const int64_t n = value.size(0);
   Tensor second;  // zero until the first nonlinearity: the first layer is linear in x
   for (std::size_t i = 1; i < layers_.size(); ++i) {
@@ -82,7 +82,10 @@ OutputDerivatives MLP::propagate_derivatives(Tensor value, Tensor first) const {
     first = reshape(matmul(reshape(first, {directions * n, sizes_[i]}), weight), {directions, n, sizes_[i + 1]});
     second = matmul(second, weight);
   }
-  if (!second.defined()) second = zeros_like(value);  // a single linear layer
+  if (!second.defined()) {  // a single linear layer: no curvature, and slopes from the first layer alone
+    second = zeros_like(value);
+    first = expand(first, {directions, n, sizes_.back()});
+  }
   return {value, first, second};
 }
 

@@ -58,8 +58,9 @@ class MLP {
   Activation activation() const { return activation_; }
 
  private:
-  /// Carries the first layer's output and its first derivatives [M, N, width] (the second are 0)
-  /// through the remaining layers.
+  /// Carries the first layer's output and its first derivatives [M, N, width] (or [M, 1, width]
+  /// when they are the same at every point; the second derivatives are 0) through the remaining
+  /// layers.
   OutputDerivatives propagate_derivatives(Tensor value, Tensor first) const;
 
   std::vector<int64_t> sizes_;
