@@ -25,7 +25,8 @@ enum class UnaryKernel {
   Softplus,  // ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|), stable for large |x|
   Relu,      // max(x, 0)
   Silu,                  // x·σ(x)
-  SiluSecondDerivative,  // d²/dx² x·σ(x) = σ(x)(1 − σ(x))(2 + x(1 − 2σ(x)))
+  SiluSecondDerivative,  // d²/dx² x·σ(x) = s(2 + xt) with s = σ(x)(1 − σ(x)), t = 1 − 2σ(x)
+  SiluThirdDerivative,   // d³/dx³ x·σ(x) = s(3t + x(1 − 6s)), s and t as above
 };
 
 /// Elementwise maps z = f(x, y) with NumPy broadcasting. Comparisons give 1 for true, 0 for false.

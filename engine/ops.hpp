@@ -56,8 +56,10 @@ Tensor silu(const Tensor& a);      // a·σ(a); d/da = silu′(a) = σ(a)(1 + a(
 /// g·silu′(a), SiLU's backward as one kernel (so backward through an MLP is one pass per layer);
 /// d/dg = silu′(a), d/da = g·silu″(a).
 Tensor silu_backward(const Tensor& g, const Tensor& a);
-/// silu″(a) = σ(a)(1 − σ(a))(2 + a(1 − 2σ(a))) as one kernel; d/da = silu‴(a).
+/// silu″(a) = s(2 + at) with s = σ(a)(1 − σ(a)), t = 1 − 2σ(a), as one kernel; d/da = silu‴(a).
 Tensor silu_second_derivative(const Tensor& a);
+/// silu‴(a) = s(3t + a(1 − 6s)) as one kernel; d/da = silu⁗(a) = s(4(1 − 6s) + at(1 − 12s)).
+Tensor silu_third_derivative(const Tensor& a);
 Tensor clamp(const Tensor& a, double low, double high);  // d/da = [low ≤ a ≤ high]
 /// −1, 0 or 1; not differentiable (never requires grad).
 Tensor sign(const Tensor& a);

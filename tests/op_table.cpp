@@ -203,6 +203,11 @@ std::vector<OpCase> op_table() {
          const double s = sigmoid_of(v);
          return s * (1 - s) * (2 + v * (1 - 2 * s));
        }), -4, 4},
+      {"silu_third_derivative", {{2, 3}}, [](auto& x) { return silu_third_derivative(x[0]); },
+       elementwise([=](double v) {  // silu‴ = 3σ″ + vσ‴ (Leibniz), with σ″ = s(1 − 2σ) and σ‴ = s((1 − 2σ)² − 2s)
+         const double sigma = sigmoid_of(v), s = sigma * (1 - sigma);
+         return 3 * s * (1 - 2 * sigma) + v * s * ((1 - 2 * sigma) * (1 - 2 * sigma) - 2 * s);
+       }), -4, 4},
       {"clamp", {{3, 4}}, [](auto& x) { return clamp(x[0], -0.5, 0.7); },
        elementwise([](double v) { return std::clamp(v, -0.5, 0.7); }), -2, 2, {-0.5, 0.7}},
       {"clone", {{2, 3}}, [](auto& x) { return clone(x[0]); }, elementwise([](double v) { return v; })},

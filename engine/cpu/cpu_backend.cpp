@@ -160,6 +160,14 @@ class CpuBackend final : public Backend {
             y.segment(start, length) = s * (T(1) - s) * (T(2) + input * (T(1) - T(2) * s));
           });
           break;
+        case UnaryKernel::SiluThirdDerivative:
+          for_each_block(x.size(), [&](int64_t start, int64_t length) {
+            const auto input = x.segment(start, length);
+            const BlockArray<T> sigma = input.logistic();
+            const BlockArray<T> s = sigma * (T(1) - sigma);
+            y.segment(start, length) = s * (T(3) * (T(1) - T(2) * sigma) + input * (T(1) - T(6) * s));
+          });
+          break;
       }
     });
   }

@@ -121,16 +121,24 @@ Tensor silu_backward(const Tensor& g, const Tensor& a) {
                 });
 }
 
-/// silu″(a) = σ(1 − σ)(2 + a(1 − 2σ)) with σ = σ(a), in one kernel;
-/// d/da = silu‴(a) = σ(1 − σ)[(1 − 2σ)(3 + a(1 − 2σ)) − 2aσ(1 − σ)], written in ops.
+/// silu″(a) = s(2 + at) with s = σ(1 − σ), t = 1 − 2σ, σ = σ(a), in one kernel; d/da = silu‴(a).
 Tensor silu_second_derivative(const Tensor& a) {
   return record(apply_unary(UnaryKernel::SiluSecondDerivative, "silu_second_derivative", a), "silu_second_derivative",
                 {a}, {a}, SaveOutput::No, [](const Node& node, const Tensor& g) -> Gradients {
+                  return {g * silu_third_derivative(node.saved(0))};
+                });
+}
+
+/// silu‴(a) = s(3t + a(1 − 6s)) in one kernel; d/da = silu⁗(a) = s(4(1 − 6s) + at(1 − 12s)), written
+/// in ops (docs/autodiff.md derives both).
+Tensor silu_third_derivative(const Tensor& a) {
+  return record(apply_unary(UnaryKernel::SiluThirdDerivative, "silu_third_derivative", a), "silu_third_derivative",
+                {a}, {a}, SaveOutput::No, [](const Node& node, const Tensor& g) -> Gradients {
                   const Tensor x = node.saved(0);
-                  const Tensor s = sigmoid(x);
-                  const Tensor slope = s * (1.0 - s);
-                  const Tensor tilt = 1.0 - 2.0 * s;
-                  return {g * (slope * (tilt * (3.0 + x * tilt) - 2.0 * (x * slope)))};
+                  const Tensor sigma = sigmoid(x);
+                  const Tensor s = sigma * (1.0 - sigma);
+                  const Tensor t = 1.0 - 2.0 * sigma;
+                  return {g * (s * (4.0 * (1.0 - 6.0 * s) + (x * t) * (1.0 - 12.0 * s)))};
                 });
 }
 
