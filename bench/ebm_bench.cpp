@@ -97,8 +97,8 @@ int main(int argc, char** argv) {
   set_num_threads(argc > 2 ? std::atoi(argv[2]) : 1);
   std::string extra;
   double ms = 0;
-  // Timed runs per workload; EBM_BENCH_REPEATS overrides it for the training steps.
-  const char* repeats_setting = std::getenv("EBM_BENCH_REPEATS");
+  // Timed runs per workload; BENCH_REPEATS overrides it for the training steps (bench/workloads.md).
+  const char* repeats_setting = std::getenv("BENCH_REPEATS");
   int repeats = 20;
   if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
     const bool small = workload.rfind("small_", 0) == 0;

@@ -20,6 +20,7 @@ cmake -S bench/libtorch -B build/libtorch_bench -DCMAKE_BUILD_TYPE=Release > /de
 cmake --build build/libtorch_bench --parallel "$(nproc)" > /dev/null
 
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+export BENCH_REPEATS=${BENCH_REPEATS:-50}  # timed training steps per workload (bench/workloads.md)
 results=$(mktemp)
 for workload in small_dsm small_ssm small_sm small_cd medium_dsm medium_ssm medium_sm medium_cd sampling overhead; do
   OMP_NUM_THREADS=$threads ./build/bench/ebm_bench "$workload" "$threads" >> "$results"

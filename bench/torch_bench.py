@@ -4,6 +4,7 @@
 Prints one JSON line like ebm_bench: {"impl", "workload", "median_ms", "repeats", "peak_rss_mb"}.
 """
 import json
+import os
 import resource
 import statistics
 import sys
@@ -103,6 +104,7 @@ def main():
     workload = sys.argv[1]
     repeats = 20
     if workload.startswith(("small_", "medium_")):
+        repeats = max(1, int(os.environ.get("BENCH_REPEATS", repeats)))  # bench/workloads.md
         small = workload.startswith("small_")
         ms = median_ms(training_step(workload.split("_", 1)[1], 64 if small else 256, 8 if small else 2), 5, repeats)
     elif workload == "sampling":

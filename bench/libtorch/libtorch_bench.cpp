@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   int repeats = 20;
   double ms = 0;
   if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
+    if (const char* setting = std::getenv("BENCH_REPEATS")) repeats = std::max(1, std::atoi(setting));  // bench/workloads.md
     const bool small = workload.rfind("small_", 0) == 0;
     const int64_t batch = small ? 64 : 256, d = small ? 8 : 2;
     const std::string objective = workload.substr(workload.find('_') + 1);
