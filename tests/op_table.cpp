@@ -2,6 +2,7 @@
 // reference computed here with plain loops (float64 and float32), gradcheck and gradgradcheck in
 // float64. Inputs near kinks (relu, abs, clamp) and outside domains (log, sqrt, ÷) are avoided.
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <numeric>
 
@@ -373,29 +374,34 @@ TEST_CASE("cast converts values and gradients between float32 and float64") {
   CHECK(gradient.to_vector() == std::vector<double>{1.0, -2.5});
 }
 
-TEST_CASE("matrix products in GEMM's blocked path: every transpose, accumulation, one thread and two") {
+TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, one thread and two") {
   // Depth 700 spans more than one of GEMM's k panels, and the sizes need packing buffers larger
   // than Eigen's stack limit (they come from the buffer cache, and are reused by the next product).
-  const int64_t n = 130, depth = 700, m = 150;
+  // A single row or column is a matrix–vector product; a tiny product a coefficient loop.
+  const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1, 700, 150}, {130, 700, 1}, {3, 9, 4}};
   const int threads_before = num_threads();
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     CAPTURE(num_threads());
-    for (bool ta : {false, true}) {
-      for (bool tb : {false, true}) {
-        CAPTURE(ta);
-        CAPTURE(tb);
-        const Shape a_shape = ta ? Shape{depth, n} : Shape{n, depth};
-        const Shape b_shape = tb ? Shape{m, depth} : Shape{depth, m};
-        const Tensor a = sample_input(a_shape, -1, 1, {}, 40);
-        const Tensor b = sample_input(b_shape, -1, 1, {}, 41);
-        const Reference expected = matmul_reference({a_shape, a.to_vector()}, {b_shape, b.to_vector()}, ta, tb);
-        CHECK(max_relative_error(matmul(a, b, ta, tb).to_vector(), expected.values) < 1e-12);
-        if (!ta && !tb) {  // linear accumulates the product onto the bias
-          const Tensor bias = sample_input({m}, -1, 1, {}, 42);
-          std::vector<double> with_bias = expected.values;
-          for (std::size_t i = 0; i < with_bias.size(); ++i) with_bias[i] += bias.to_vector()[i % static_cast<std::size_t>(m)];
-          CHECK(max_relative_error(linear(a, b, bias).to_vector(), with_bias) < 1e-12);
+    for (const auto& [n, depth, m] : sizes) {
+      for (bool ta : {false, true}) {
+        for (bool tb : {false, true}) {
+          CAPTURE(n);
+          CAPTURE(m);
+          CAPTURE(ta);
+          CAPTURE(tb);
+          const Shape a_shape = ta ? Shape{depth, n} : Shape{n, depth};
+          const Shape b_shape = tb ? Shape{m, depth} : Shape{depth, m};
+          const Tensor a = sample_input(a_shape, -1, 1, {}, 40);
+          const Tensor b = sample_input(b_shape, -1, 1, {}, 41);
+          const Reference expected = matmul_reference({a_shape, a.to_vector()}, {b_shape, b.to_vector()}, ta, tb);
+          CHECK(max_relative_error(matmul(a, b, ta, tb).to_vector(), expected.values) < 1e-12);
+          if (!ta && !tb) {  // linear accumulates the product onto the bias
+            const Tensor bias = sample_input({m}, -1, 1, {}, 42);
+            std::vector<double> with_bias = expected.values;
+            for (std::size_t i = 0; i < with_bias.size(); ++i) with_bias[i] += bias.to_vector()[i % static_cast<std::size_t>(m)];
+            CHECK(max_relative_error(linear(a, b, bias).to_vector(), with_bias) < 1e-12);
+          }
         }
       }
     }

@@ -57,9 +57,9 @@ class CachedBlocking : public Eigen::internal::level3_blocking<T, T> {
   }
 };
 
-/// out [rows, cols] (+)= op(a)·op(b) for row-major a, b and out, with op(a) [rows, depth] and op(b)
-/// [depth, cols]; op transposes when asked. Orders are Eigen::RowMajor or Eigen::ColMajor: a stored
-/// row-major and transposed reads as column-major.
+/// out [rows, cols] += op(a)·op(b) for row-major a, b and out, with op(a) [rows, depth] and op(b)
+/// [depth, cols]. Orders are Eigen::RowMajor or Eigen::ColMajor: a stored row-major and transposed
+/// reads as column-major.
 template <class T, int LhsOrder, int RhsOrder>
 void gemm_accumulate(const T* a, const T* b, T* out, Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
   using Lhs = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, LhsOrder>>;
@@ -71,6 +71,12 @@ void gemm_accumulate(const T* a, const T* b, T* out, Eigen::Index rows, Eigen::I
   const Lhs lhs(a, rows, depth);
   const Rhs rhs(b, depth, cols);
   Out result(out, rows, cols);
+  if (rows == 1 || cols == 1 || rows + cols + depth < 20) {
+    // Eigen's own choice for these (it makes it at run time, below the expression): a single row or
+    // column is a matrix–vector product and a tiny one a coefficient loop, neither packs.
+    result.noalias() += lhs * rhs;
+    return;
+  }
   CachedBlocking<T> blocking(rows, cols, depth);
   Eigen::internal::parallelize_gemm<true>(Functor(lhs, rhs, result, T(1), blocking), rows, cols, depth,
                                           /*transpose=*/true);
