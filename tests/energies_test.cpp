@@ -72,6 +72,24 @@ Point map_of(const Point& p, const std::function<double(double)>& f) {
   return out;
 }
 
+/// The parameter gradients of one objective computed two ways (a forward propagation and backward
+/// passes) agree to 1e-10. A parameter neither reaches counts as zero (ReLU's derivatives do not
+/// depend on the biases before the last layer); the last bias shifts E only and reaches neither.
+void check_same_parameter_gradients(const Tensor& through_forward, const Tensor& through_backward,
+                                    const std::vector<Tensor>& parameters) {
+  const auto forward_gradients = grad(through_forward, parameters, {.allow_unused = true});
+  const auto backward_gradients = grad(through_backward, parameters, {.allow_unused = true});
+  const auto values = [](const Tensor& gradient, const Tensor& parameter) {
+    return gradient.defined() ? gradient.to_vector() : std::vector<double>(static_cast<std::size_t>(parameter.numel()), 0.0);
+  };
+  for (std::size_t i = 0; i + 1 < parameters.size(); ++i) {
+    CAPTURE(i);
+    CHECK(max_relative_error(values(forward_gradients[i], parameters[i]), values(backward_gradients[i], parameters[i])) < 1e-10);
+  }
+  CHECK_FALSE(forward_gradients.back().defined());
+  CHECK_FALSE(backward_gradients.back().defined());
+}
+
 }  // namespace
 
 TEST_CASE("Gaussian: E = ½(x−μ)ᵀP(x−μ), ∇E = P(x−μ), ΔE = tr P") {
@@ -334,18 +352,8 @@ TEST_CASE("MLPEnergy: the forward Laplacian equals D backward passes, in value a
     const auto objective = [](const Tensor& g, const Tensor& laplacian) {
       return mean(0.5 * sum(square(g), 1) - laplacian);
     };
-    const auto parameters = energy.parameters();
-    const auto through_forward = grad(objective(forward_gradient, forward_laplacian), parameters, {.allow_unused = true});
-    const auto through_backward = grad(objective(backward_gradient, backward_laplacian), parameters, {.allow_unused = true});
-    // Unreached is zero (ReLU's ∇E and ΔE do not depend on the biases before the last layer).
-    const auto values = [](const Tensor& gradient, const Tensor& parameter) {
-      return gradient.defined() ? gradient.to_vector() : std::vector<double>(static_cast<std::size_t>(parameter.numel()), 0.0);
-    };
-    for (std::size_t i = 0; i + 1 < parameters.size(); ++i) {
-      CAPTURE(i);
-      CHECK(max_relative_error(values(through_forward[i], parameters[i]), values(through_backward[i], parameters[i])) < 1e-10);
-    }
-    CHECK_FALSE(through_forward.back().defined());  // the last bias shifts E only
+    check_same_parameter_gradients(objective(forward_gradient, forward_laplacian),
+                                   objective(backward_gradient, backward_laplacian), energy.parameters());
   }
   // A single layer E = xW + b: ∇E = W for every point and ΔE = 0.
   Generator generator(13);
@@ -402,17 +410,8 @@ TEST_CASE("MLPEnergy: forward directional derivatives equal the backward passes,
     const auto objective = [](const Tensor& first, const Tensor& second) {
       return mean(0.5 * mean(square(first), 0) - 0.5 * second);
     };
-    const auto parameters = energy.parameters();
-    const auto through_forward = grad(objective(forward_first, forward_second), parameters, {.allow_unused = true});
-    const auto through_backward = grad(objective(backward_first, backward_second), parameters, {.allow_unused = true});
-    const auto values = [](const Tensor& gradient, const Tensor& parameter) {
-      return gradient.defined() ? gradient.to_vector() : std::vector<double>(static_cast<std::size_t>(parameter.numel()), 0.0);
-    };
-    for (std::size_t i = 0; i + 1 < parameters.size(); ++i) {
-      CAPTURE(i);
-      CHECK(max_relative_error(values(through_forward[i], parameters[i]), values(through_backward[i], parameters[i])) < 1e-10);
-    }
-    CHECK_FALSE(through_forward.back().defined());  // the last bias shifts E only
+    check_same_parameter_gradients(objective(forward_first, forward_second), objective(backward_first, backward_second),
+                                   energy.parameters());
     // Along the unit vectors: the gradient and the Laplacian.
     const auto [unit_first, unit_second] = energy.directional_derivatives(x, unit_directions(4, 3));
     const auto [gradient, laplacian] = energy.gradient_and_laplacian(x);
