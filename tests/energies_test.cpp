@@ -450,6 +450,38 @@ TEST_CASE("MLPEnergy: directional derivatives against central differences of E a
   CHECK(linear_second.to_vector() == std::vector<double>(3, 0.0));
 }
 
+namespace {
+
+/// E(x) = x·w + c, linear in x; with `uses_x` false, E = c ignores x.
+class AffineEnergy : public EnergyFunction {
+ public:
+  explicit AffineEnergy(bool uses_x) : uses_x_(uses_x) {}
+  Tensor energy(const Tensor& x) const override {
+    const Tensor constant = full({x.size(0)}, 0.5, DType::Float64);
+    return uses_x_ ? reshape(matmul(x, tensor({2.0, -3.0}, {2, 1}, DType::Float64)), {-1}) + constant : constant;
+  }
+
+ private:
+  bool uses_x_;
+};
+
+}  // namespace
+
+TEST_CASE("default directional_derivatives: linear in x, no curvature; independent of x, neither") {
+  const Tensor x = sample_input({3, 2}, -1, 1, {}, 23);
+  const Tensor directions = sample_input({2, 3, 2}, -1, 1, {}, 24);
+  const auto [first, second] = AffineEnergy(true).directional_derivatives(x, directions);
+  const std::vector<double> v = directions.to_vector();
+  std::vector<double> expected;
+  for (std::size_t k = 0; k < 6; ++k) expected.push_back(2.0 * v[2 * k] - 3.0 * v[2 * k + 1]);
+  CHECK(max_relative_error(first.to_vector(), expected) < 1e-15);
+  CHECK(second.to_vector() == std::vector<double>(3, 0.0));
+  const auto [flat_first, flat_second] = AffineEnergy(false).directional_derivatives(x, directions);
+  CHECK(flat_first.shape() == Shape{2, 3});
+  CHECK(flat_first.to_vector() == std::vector<double>(6, 0.0));
+  CHECK(flat_second.to_vector() == std::vector<double>(3, 0.0));
+}
+
 TEST_CASE("directional_derivatives refuses directions that do not fit the points") {
   Generator generator(22);
   const MLPEnergy mlp({2, 4, 1}, nn::Activation::SiLU, generator, DType::Float64);
