@@ -55,12 +55,18 @@ OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
 }
 
 OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& directions) const {
-  // The first layer a = xW + b: (∂a/∂x)v = vW.
   const Linear& first = layers_.front();
+  const Tensor value = first(x);  // checks x
+  if (!directions.defined() || directions.dim() != 3 || directions.size(1) != x.size(0) || directions.size(2) != x.size(1)) {
+    throw std::invalid_argument("MLP::forward_directional: expects directions of shape [M, " + std::to_string(x.size(0)) +
+                                ", " + std::to_string(x.size(1)) + "] for x " + shape_string(x.shape()) + ", got " +
+                                (directions.defined() ? shape_string(directions.shape()) : std::string("an undefined tensor")));
+  }
+  // The first layer a = xW + b: (∂a/∂x)v = vW.
   const int64_t m = directions.size(0);
   const int64_t n = x.size(0);
   const Tensor slopes = matmul(reshape(directions, {m * n, x.size(1)}), first.weight());
-  return propagate_derivatives(first(x), reshape(slopes, {m, n, sizes_[1]}));
+  return propagate_derivatives(value, reshape(slopes, {m, n, sizes_[1]}));
 }
 
 OutputDerivatives MLP::propagate_derivatives(Tensor value, Tensor first) const {

@@ -49,8 +49,8 @@ class MLP {
   /// forward layer by layer with the output (the forward Laplacian, docs/energies.md): about D + 2
   /// products per layer where D backward passes of the gradient take 2D + 2, all in differentiable ops.
   OutputDerivatives forward_laplacian(const Tensor& x) const;
-  /// The output with its derivatives along directions v [M, N, D], propagated forward the same way:
-  /// M + 2 products per layer.
+  /// The output with its derivatives along directions v [M, N, D] (x [N, D]; other shapes are
+  /// refused with std::invalid_argument), propagated forward the same way: M + 2 products per layer.
   OutputDerivatives forward_directional(const Tensor& x, const Tensor& directions) const;
   /// W1, b1, W2, b2, …; each W has shape [in, out].
   std::vector<Tensor> parameters() const;

@@ -47,6 +47,11 @@ TEST_CASE("Linear and MLP: shapes, PyTorch's uniform ±1/√fan_in initialisatio
   CHECK_THROWS_WITH_AS(nn::MLP({3}), doctest::Contains("two sizes"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(nn::Linear(0, 3), doctest::Contains("positive"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(mlp(zeros({5, 4})), doctest::Contains("[N, 3]"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mlp.forward_directional(zeros({5, 3}), zeros({5, 3})),
+                       doctest::Contains("expects directions of shape [M, 5, 3] for x [5, 3], got [5, 3]"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(mlp.forward_directional(zeros({5, 3}), zeros({1, 4, 3})), doctest::Contains("got [1, 4, 3]"),
+                       std::invalid_argument);
+  CHECK(mlp.forward_directional(zeros({5, 3}), zeros({2, 5, 3})).first.shape() == Shape{2, 5, 2});
 }
 
 TEST_CASE("Adam: three steps on L = Σθ² pinned to hand-computed values") {
