@@ -374,7 +374,7 @@ TEST_CASE("cast converts values and gradients between float32 and float64") {
   CHECK(gradient.to_vector() == std::vector<double>{1.0, -2.5});
 }
 
-TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, one thread and two") {
+TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, both dtypes, one thread and two") {
   // Depth 700 spans more than one of GEMM's k panels, and the sizes need packing buffers larger
   // than Eigen's stack limit (they come from the buffer cache, and are reused by the next product).
   // A single row or column is a matrix–vector product; a tiny product a coefficient loop.
@@ -383,24 +383,27 @@ TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector a
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     CAPTURE(num_threads());
-    for (const auto& [n, depth, m] : sizes) {
-      for (bool ta : {false, true}) {
-        for (bool tb : {false, true}) {
-          CAPTURE(n);
-          CAPTURE(m);
-          CAPTURE(ta);
-          CAPTURE(tb);
-          const Shape a_shape = ta ? Shape{depth, n} : Shape{n, depth};
-          const Shape b_shape = tb ? Shape{m, depth} : Shape{depth, m};
-          const Tensor a = sample_input(a_shape, -1, 1, {}, 40);
-          const Tensor b = sample_input(b_shape, -1, 1, {}, 41);
-          const Reference expected = matmul_reference({a_shape, a.to_vector()}, {b_shape, b.to_vector()}, ta, tb);
-          CHECK(max_relative_error(matmul(a, b, ta, tb).to_vector(), expected.values) < 1e-12);
-          if (!ta && !tb) {  // linear accumulates the product onto the bias
-            const Tensor bias = sample_input({m}, -1, 1, {}, 42);
-            std::vector<double> with_bias = expected.values;
-            for (std::size_t i = 0; i < with_bias.size(); ++i) with_bias[i] += bias.to_vector()[i % static_cast<std::size_t>(m)];
-            CHECK(max_relative_error(linear(a, b, bias).to_vector(), with_bias) < 1e-12);
+    for (const auto& [dtype, tolerance] : {std::pair{DType::Float64, 1e-12}, std::pair{DType::Float32, 1e-4}}) {
+      CAPTURE(dtype_name(dtype));
+      for (const auto& [n, depth, m] : sizes) {
+        for (bool ta : {false, true}) {
+          for (bool tb : {false, true}) {
+            CAPTURE(n);
+            CAPTURE(m);
+            CAPTURE(ta);
+            CAPTURE(tb);
+            const Shape a_shape = ta ? Shape{depth, n} : Shape{n, depth};
+            const Shape b_shape = tb ? Shape{m, depth} : Shape{depth, m};
+            const Tensor a = sample_input(a_shape, -1, 1, {}, 40, dtype);
+            const Tensor b = sample_input(b_shape, -1, 1, {}, 41, dtype);
+            const Reference expected = matmul_reference({a_shape, a.to_vector()}, {b_shape, b.to_vector()}, ta, tb);
+            CHECK(max_relative_error(matmul(a, b, ta, tb).to_vector(), expected.values) < tolerance);
+            if (!ta && !tb) {  // linear accumulates the product onto the bias
+              const Tensor bias = sample_input({m}, -1, 1, {}, 42, dtype);
+              std::vector<double> with_bias = expected.values;
+              for (std::size_t i = 0; i < with_bias.size(); ++i) with_bias[i] += bias.to_vector()[i % static_cast<std::size_t>(m)];
+              CHECK(max_relative_error(linear(a, b, bias).to_vector(), with_bias) < tolerance);
+            }
           }
         }
       }
