@@ -1,41 +1,22 @@
 // ebm's side of the benchmark (bench/workloads.md): times one workload, prints one JSON line
 // {"workload", "median_ms", "iterations", "peak_rss_mb", ...}. Run one workload per process so
 // that peak memory is the workload's own.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include <ebm.hpp>
 
+#include "timing.hpp"
+
 using namespace ebm;
 
 namespace {
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-/// Median milliseconds of `repeats` timed runs of `iteration` after `warmup` untimed ones.
-double median_ms(const std::function<void()>& iteration, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) iteration();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    iteration();
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
-  return times[static_cast<std::size_t>(repeats / 2)];
-}
 
 /// One training step of `loss` with Adam on a fresh batch.
 struct TrainingStep {
@@ -97,21 +78,19 @@ int main(int argc, char** argv) {
   set_num_threads(argc > 2 ? std::atoi(argv[2]) : 1);
   std::string extra;
   double ms = 0;
-  // Timed runs per workload; BENCH_REPEATS overrides it for the training steps (bench/workloads.md).
-  const char* repeats_setting = std::getenv("BENCH_REPEATS");
   int repeats = 20;
   if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
     const bool small = workload.rfind("small_", 0) == 0;
     TrainingStep step(small ? 64 : 256, small ? 8 : 2, workload.substr(workload.find('_') + 1));
-    if (repeats_setting != nullptr) repeats = std::max(1, std::atoi(repeats_setting));
-    ms = median_ms([&step] { step(); }, 5, repeats);
+    repeats = bench::training_repeats(repeats);
+    ms = bench::median_ms([&step] { step(); }, 5, repeats);
   } else if (workload == "sampling") {
     Generator generator(0);
     auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 128, 128, 1}, nn::Activation::SiLU, generator);
     samplers::LangevinDynamics langevin(energy, {.step_size = 0.01});
     const Tensor x0 = randn({4096, 2}, generator);
     repeats = 5;
-    ms = median_ms([&] { langevin.sample(x0, 100, generator); }, 1, repeats);
+    ms = bench::median_ms([&] { langevin.sample(x0, 100, generator); }, 1, repeats);
     // Forward 2N(DH + H² + H) and input-gradient backward as much again, per step.
     const double flops = 100 * 4.0 * 4096 * (2 * 128 + 128 * 128 + 128);
     const double peak = gemm_gflops();
@@ -123,7 +102,7 @@ int main(int argc, char** argv) {
     Generator generator(0);
     const Tensor b = randn({256, 128}, generator), c = randn({256, 128}, generator) * 0.01;
     const Tensor r0 = randn({256, 128}, generator);
-    ms = median_ms([&] {
+    ms = bench::median_ms([&] {
       NoGradGuard no_grad;
       Tensor r = r0;
       for (int i = 0; i < 1000; ++i) r = r * b + c;
@@ -136,6 +115,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::printf("{\"impl\": \"ebm\", \"workload\": \"%s\", \"median_ms\": %.4f, \"repeats\": %d, \"peak_rss_mb\": %.1f%s}\n", workload.c_str(), ms,
-              repeats, peak_rss_mb(), extra.c_str());
+              repeats, bench::peak_rss_mb(), extra.c_str());
   return 0;
 }

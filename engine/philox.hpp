@@ -1,7 +1,7 @@
 // Philox 4x32-10 (Salmon et al., "Parallel Random Numbers: As Easy as 1, 2, 3", SC 2011) and the
-// maps from its words to uniform numbers (a backend turns pairs of them into normals). Plain portable code with no state: the n-th
-// number of a stream is a pure function of (seed, counter), so a CUDA kernel that includes this
-// header produces the same integers as the CPU.
+// maps from its words to uniform numbers (a backend turns pairs of them into normals). Plain
+// portable code with no state: the n-th number of a stream is a pure function of (seed, counter),
+// so a CUDA kernel that includes this header produces the same integers as the CPU.
 #pragma once
 
 #include <cmath>
@@ -58,6 +58,11 @@ struct Draws {
   T value[per_block<T>];
 };
 
+/// The top 53 bits of the 64-bit word pair of a float64 lane: a double's mantissa worth.
+EBM_HOST_DEVICE inline uint64_t high_53_bits(const Block& block, int lane) {
+  return ((uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1]) >> 11;
+}
+
 /// Uniforms in [0, 1) with 24 (float) or 53 (double) random bits each.
 template <class T>
 EBM_HOST_DEVICE inline Draws<T> uniforms(const Block& block) {
@@ -66,8 +71,7 @@ EBM_HOST_DEVICE inline Draws<T> uniforms(const Block& block) {
     if constexpr (sizeof(T) == 4) {
       draws.value[lane] = static_cast<T>(block.word[lane] >> 8) * T(1.0 / 16777216.0);
     } else {
-      const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
-      draws.value[lane] = static_cast<T>(bits >> 11) * T(1.0 / 9007199254740992.0);
+      draws.value[lane] = static_cast<T>(high_53_bits(block, lane)) * T(1.0 / 9007199254740992.0);
     }
   }
   return draws;
@@ -80,8 +84,7 @@ EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane) {
   if constexpr (sizeof(T) == 4) {
     return (double(block.word[lane]) + 0.5) * (1.0 / 4294967296.0);
   } else {
-    const uint64_t bits = (uint64_t{block.word[2 * lane]} << 32) | block.word[2 * lane + 1];
-    return (double(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return (double(high_53_bits(block, lane)) + 0.5) * (1.0 / 9007199254740992.0);
   }
 }
 

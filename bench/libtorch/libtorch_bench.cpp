@@ -1,15 +1,12 @@
 // LibTorch's side of the benchmark (bench/workloads.md), one workload per process, one thread.
 // Prints one JSON line like ebm_bench.
-#include <sys/resource.h>
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <functional>
 #include <string>
 #include <vector>
+
+#include "../timing.hpp"
 
 namespace {
 
@@ -25,18 +22,6 @@ std::pair<torch::Tensor, torch::Tensor> energy_gradient(torch::nn::Sequential& n
   return {leaf, g};
 }
 
-double median_ms(const std::function<void()>& fn, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) fn();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    fn();
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
-  return times[static_cast<std::size_t>(repeats / 2)];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,13 +32,13 @@ int main(int argc, char** argv) {
   int repeats = 20;
   double ms = 0;
   if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
-    if (const char* setting = std::getenv("BENCH_REPEATS")) repeats = std::max(1, std::atoi(setting));  // bench/workloads.md
+    repeats = bench::training_repeats(repeats);
     const bool small = workload.rfind("small_", 0) == 0;
     const int64_t batch = small ? 64 : 256, d = small ? 8 : 2;
     const std::string objective = workload.substr(workload.find('_') + 1);
     auto net = mlp(d);
     torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-3));
-    ms = median_ms([&] {
+    ms = bench::median_ms([&] {
       auto x = torch::randn({batch, d});
       torch::Tensor loss;
       if (objective == "dsm") {
@@ -88,7 +73,7 @@ int main(int argc, char** argv) {
     for (auto& p : net->parameters()) p.requires_grad_(false);
     auto x0 = torch::randn({4096, 2});
     repeats = 5;
-    ms = median_ms([&] {
+    ms = bench::median_ms([&] {
       auto x = x0;
       for (int s = 0; s < 100; ++s) {
         auto [leaf, g] = energy_gradient(net, x, false);
@@ -97,7 +82,7 @@ int main(int argc, char** argv) {
     }, 1, repeats);
   } else if (workload == "overhead") {
     auto b = torch::randn({256, 128}), c = torch::randn({256, 128}) * 0.01, r0 = torch::randn({256, 128});
-    ms = median_ms([&] {
+    ms = bench::median_ms([&] {
       torch::NoGradGuard no_grad;
       auto r = r0;
       for (int i = 0; i < 1000; ++i) r = r * b + c;
@@ -105,9 +90,7 @@ int main(int argc, char** argv) {
   } else {
     return 2;
   }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
   std::printf("{\"impl\": \"libtorch\", \"workload\": \"%s\", \"median_ms\": %.4f, \"repeats\": %d, \"peak_rss_mb\": %.1f}\n", workload.c_str(), ms,
-              repeats, static_cast<double>(usage.ru_maxrss) / 1024.0);
+              repeats, bench::peak_rss_mb());
   return 0;
 }

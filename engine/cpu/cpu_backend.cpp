@@ -98,9 +98,6 @@ struct BinaryApply {
 };
 
 class CpuBackend final : public Backend {
-  /// Products with at most this many inner terms, or outputs per row, bypass GEMM (see matmul).
-  static constexpr int64_t few_terms = 8;
-
  public:
   void* allocate(std::size_t bytes) const override { return take_buffer(bytes); }
   void deallocate(void* data) const override { std::free(data); }
@@ -343,41 +340,8 @@ class CpuBackend final : public Backend {
               bool accumulate) const override {
     with_type(out.dtype(), [&](auto zero) {
       using T = decltype(zero);
-      Eigen::Map<Matrix<T>> z(out.data<T>(), out.size(0), out.size(1));
-      const auto assign = [&](const auto& product) {
-        if (accumulate) {
-          z.noalias() += product;
-        } else {
-          z.noalias() = product;
-        }
-      };
-      const int64_t inner = transpose_a ? a.size(0) : a.size(1);
-      if (inner == 1) {
-        // An outer product (the backward of a layer with one output): op(a) is a column and op(b)
-        // a row whatever the transposes. Written row by row, without GEMM's zero fill and packing.
-        assign(Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(a.data<T>(), z.rows()) *
-               Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data<T>(), z.cols()));
-        return;
-      }
-      const Eigen::Map<const Matrix<T>> x(a.data<T>(), a.size(0), a.size(1));
-      const Eigen::Map<const Matrix<T>> y(b.data<T>(), b.size(0), b.size(1));
-      if (inner <= few_terms && !transpose_b) {
-        // A few terms per element (a layer from a low-dimensional input): one vectorised pass
-        // over out's rows, where GEMM would pack, zero-fill and then update out.
-        if (transpose_a) {
-          assign(x.transpose().lazyProduct(y));
-        } else {
-          assign(x.lazyProduct(y));
-        }
-        return;
-      }
-      if (z.cols() <= few_terms && !transpose_a && transpose_b) {
-        // A few outputs per row (the input gradient g·Wᵀ of such a layer): one vectorised dot
-        // product per element, reading a once, where GEMM would pack all of it.
-        assign(x.lazyProduct(y.transpose()));
-        return;
-      }
-      gemm(a.data<T>(), transpose_a, b.data<T>(), transpose_b, out.data<T>(), z.rows(), z.cols(), inner, accumulate);
+      matrix_product(a.data<T>(), transpose_a, b.data<T>(), transpose_b, out.data<T>(), out.size(0), out.size(1),
+                     transpose_a ? a.size(0) : a.size(1), accumulate);
     });
   }
 

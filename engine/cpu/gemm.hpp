@@ -1,10 +1,9 @@
-// General matrix products on the CPU: Eigen's GEMM kernel (multithreaded when Eigen has threads),
-// with its packing buffers taken from the thread's buffer cache.
+// Matrix products on the CPU: short products as Eigen lazy products, the rest through Eigen's GEMM
+// kernel (multithreaded when Eigen has threads) with its packing buffers from the thread's buffer
+// cache.
 #pragma once
 
 #include <Eigen/Core>
-
-#include <algorithm>
 
 #include "engine/cpu/buffer_cache.hpp"
 
@@ -82,11 +81,49 @@ void gemm_accumulate(const T* a, const T* b, T* out, Eigen::Index rows, Eigen::I
                                           /*transpose=*/true);
 }
 
-/// out = op(a)·op(b), or out += op(a)·op(b) when accumulate (see gemm_accumulate).
+/// out = op(a)·op(b), or out += op(a)·op(b) when accumulate, for row-major a, b and out [rows, cols]
+/// with `depth` inner terms, op transposing when asked (a stored transposed is read as such, never
+/// copied). Every product of the CPU backend comes here; the shape picks the route.
 template <class T>
-void gemm(const T* a, bool transpose_a, const T* b, bool transpose_b, T* out, Eigen::Index rows, Eigen::Index cols,
-          Eigen::Index depth, bool accumulate) {
-  if (!accumulate) std::fill(out, out + rows * cols, T(0));  // GEMM's kernel only accumulates
+void matrix_product(const T* a, bool transpose_a, const T* b, bool transpose_b, T* out, Eigen::Index rows,
+                    Eigen::Index cols, Eigen::Index depth, bool accumulate) {
+  // Products with at most this many inner terms, or outputs per row, bypass GEMM.
+  constexpr Eigen::Index few_terms = 8;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<Matrix> z(out, rows, cols);
+  const auto assign = [&](const auto& product) {
+    if (accumulate) {
+      z.noalias() += product;
+    } else {
+      z.noalias() = product;
+    }
+  };
+  if (depth == 1) {
+    // An outer product (the backward of a layer with one output): op(a) is a column and op(b) a
+    // row whatever the transposes. Written row by row, without GEMM's zero fill and packing.
+    assign(Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(a, rows) *
+           Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b, cols));
+    return;
+  }
+  const Eigen::Map<const Matrix> x(a, transpose_a ? depth : rows, transpose_a ? rows : depth);
+  const Eigen::Map<const Matrix> y(b, transpose_b ? cols : depth, transpose_b ? depth : cols);
+  if (depth <= few_terms && !transpose_b) {
+    // A few terms per element (a layer from a low-dimensional input): one vectorised pass over
+    // out's rows, where GEMM would pack, zero-fill and then update out.
+    if (transpose_a) {
+      assign(x.transpose().lazyProduct(y));
+    } else {
+      assign(x.lazyProduct(y));
+    }
+    return;
+  }
+  if (cols <= few_terms && !transpose_a && transpose_b) {
+    // A few outputs per row (the input gradient g·Wᵀ of such a layer): one vectorised dot product
+    // per element, reading a once, where GEMM would pack all of it.
+    assign(x.lazyProduct(y.transpose()));
+    return;
+  }
+  if (!accumulate) z.setZero();  // GEMM's kernel only accumulates
   if (rows == 0 || cols == 0 || depth == 0) return;
   constexpr int row = Eigen::RowMajor, column = Eigen::ColMajor;
   if (!transpose_a && !transpose_b) gemm_accumulate<T, row, row>(a, b, out, rows, cols, depth);
