@@ -85,6 +85,11 @@ class Backend {
   virtual void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
                             const AdamCoefficients& coefficients) const = 0;
 
+  /// SiLU's second-order jet (ops.hpp silu_jet) of products [K, N, W] and bias [W] into out [K, N, W].
+  virtual void silu_jet(const Tensor& products, const Tensor& bias, Tensor& out) const = 0;
+  /// out [K, N, W] = the gradient of ⟨g, silu_jet(products, bias)⟩ with respect to products.
+  virtual void silu_jet_backward(const Tensor& g, const Tensor& products, const Tensor& bias, Tensor& out) const = 0;
+
   /// out = a broadcast to out's shape.
   virtual void expand(const Tensor& a, Tensor& out) const = 0;
   /// out = Σ of a over the dimensions where out's shape (right-aligned) has extent 1 or none.

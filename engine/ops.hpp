@@ -58,8 +58,10 @@ Tensor silu(const Tensor& a);      // a·σ(a); d/da = silu′(a) = σ(a)(1 + a(
 Tensor silu_backward(const Tensor& g, const Tensor& a);
 /// silu″(a) = s(2 + at) with s = σ(a)(1 − σ(a)), t = 1 − 2σ(a), as one kernel; d/da = silu‴(a).
 Tensor silu_second_derivative(const Tensor& a);
-/// silu‴(a) = s(3t + a(1 − 6s)) as one kernel; d/da = silu⁗(a) = s(4(1 − 6s) + at(1 − 12s)).
+/// silu‴(a) = s(3t + a(1 − 6s)) as one kernel; d/da = silu⁗(a).
 Tensor silu_third_derivative(const Tensor& a);
+/// silu⁗(a) = s(4(1 − 6s) + at(1 − 12s)), composed of the ops above (no kernel of its own).
+Tensor silu_fourth_derivative(const Tensor& a);
 Tensor clamp(const Tensor& a, double low, double high);  // d/da = [low ≤ a ≤ high]
 /// −1, 0 or 1; not differentiable (never requires grad).
 Tensor sign(const Tensor& a);
@@ -67,6 +69,19 @@ Tensor sign(const Tensor& a);
 Tensor clone(const Tensor& a);
 /// Converts the element type; the gradient is converted back.
 Tensor cast(const Tensor& a, DType dtype);
+
+// SiLU's second-order jet (engine/ops/silu_jet.cpp): one SiLU layer of the forward Laplacian and
+// of forward directional derivatives (nn::MLP) as one kernel. A packed jet [K, N, W] holds in
+// slice 0 a layer's values, in slices 1 … K − 2 their derivatives along M = K − 2 directions Fₘ,
+// in slice K − 1 the sum S of their second derivatives along the directions.
+/// The jet after SiLU of the layer's products [K, N, W] (K ≥ 3) and bias [W], a = products[0] + bias:
+/// (silu(a), silu′(a)·Fₘ, silu′(a)·S + silu″(a)·Σₘ Fₘ²). d/dproducts = silu_jet_backward,
+/// d/dbias = its slice 0 summed over the rows.
+Tensor silu_jet(const Tensor& products, const Tensor& bias);
+/// The gradient of ⟨g, silu_jet(products, bias)⟩ with respect to products, as one kernel:
+/// slice 0 silu′·g₀ + silu″·(Σₘ gₘFₘ + S·g_S) + silu‴·Σₘ Fₘ²·g_S, slice m silu′·gₘ + 2silu″·Fₘ·g_S,
+/// slice K − 1 silu′·g_S. Its own rule (in ops) needs silu⁗.
+Tensor silu_jet_backward(const Tensor& g, const Tensor& products, const Tensor& bias);
 
 // Reductions and broadcasting (engine/ops/reduction.cpp).
 /// a broadcast to `shape` (materialised). d/da = sum_to(g, a.shape).

@@ -39,7 +39,7 @@ uint64_t Tensor::version() const { return checked("version()").storage->version;
 void Tensor::bump_version() const { ++checked("bump_version()").storage->version; }
 
 std::vector<double> Tensor::to_vector() const {
-  const Tensor host = to(Device::CPU).to(DType::Float64).detach();
+  const Tensor host = detach().to(Device::CPU).to(DType::Float64);  // detached first: nothing recorded
   const double* data = host.data<double>();
   return std::vector<double>(data, data + host.numel());
 }
@@ -115,7 +115,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
         "do it under NoGradGuard (as optimizers do) or copy a detach()ed source into a tensor that does not "
         "require grad");
   }
-  const Tensor source = src.to(device()).detach();
+  const Tensor source = src.detach().to(device());
   backend(device()).convert(source, *this);
   bump_version();
   return *this;

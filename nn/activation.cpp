@@ -1,6 +1,7 @@
 #include "nn/activation.hpp"
 
 #include <stdexcept>
+#include <string>
 
 #include "engine/ops.hpp"
 
@@ -42,6 +43,22 @@ ActivationDerivatives activation_derivatives(Activation activation, const Tensor
     case Activation::SiLU: return {silu_backward(scalar_tensor(1.0, a.dtype(), a.device()), a), silu_second_derivative(a)};
   }
   throw std::invalid_argument("activation_derivatives: unknown activation");
+}
+
+Tensor activation_jet(Activation activation, const Tensor& products, const Tensor& bias) {
+  if (activation == Activation::SiLU) return silu_jet(products, bias);  // checks the shapes
+  if (!products.defined() || !bias.defined() || products.dim() != 3 || products.size(0) < 3 || bias.dim() != 1 ||
+      bias.size(0) != products.size(2)) {
+    throw std::invalid_argument("activation_jet: expects products [K, N, W] with K ≥ 3 and bias [W], got products " +
+                                (products.defined() ? shape_string(products.shape()) : std::string("undefined")) +
+                                " and bias " + (bias.defined() ? shape_string(bias.shape()) : std::string("undefined")));
+  }
+  const int64_t last = products.size(0) - 1;
+  const Tensor a = select(products, 0, 0) + bias;
+  const Tensor directions = slice(products, 0, 1, last);
+  const auto [slope, curvature] = activation_derivatives(activation, a);
+  const Tensor curvature_sum = slope * select(products, 0, last) + curvature * sum(square(directions), 0);
+  return cat({unsqueeze(activate(activation, a), 0), slope * directions, unsqueeze(curvature_sum, 0)}, 0);
 }
 
 const char* activation_name(Activation activation) {

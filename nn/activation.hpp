@@ -21,6 +21,12 @@ struct ActivationDerivatives {
 };
 ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a);
 
+/// One layer of the forward Laplacian on a packed jet (ops.hpp silu_jet): from a layer's products
+/// [K, N, W] (value, M = K − 2 directional derivatives Fₘ, curvature sum S) and its bias [W], with
+/// a = products[0] + bias, the jet after the activation: (σ(a), σ′(a)·Fₘ, σ′(a)·S + σ″(a)·Σₘ Fₘ²).
+/// SiLU's is one kernel (silu_jet); the others are composed from activation_derivatives.
+Tensor activation_jet(Activation activation, const Tensor& products, const Tensor& bias);
+
 /// "relu", "tanh", "sigmoid", "softplus", "silu".
 const char* activation_name(Activation activation);
 /// The activation with that name; throws std::invalid_argument listing the known names.

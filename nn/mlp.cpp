@@ -48,51 +48,45 @@ Tensor MLP::operator()(const Tensor& x) const {
 }
 
 OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
-  // The first layer a = xW + b: ∂a/∂x_d = W[d, :], the same at every point: [D, 1, width], which
-  // broadcasts over the points.
   const Linear& first = layers_.front();
-  return propagate_derivatives(first(x), reshape(first.weight(), {x.size(1), 1, sizes_[1]}));
+  first(x);  // checks x
+  // The first layer's products xW and, along the unit vector e_d, e_dW = W[d, :] at every point.
+  const int64_t n = x.size(0);
+  const int64_t d = x.size(1);
+  const int64_t width = sizes_[1];
+  const Tensor& weight = first.weight();
+  return propagate_derivatives(cat({unsqueeze(matmul(x, weight), 0), expand(reshape(weight, {d, 1, width}), {d, n, width}),
+                                    zeros({1, n, width}, x.dtype(), x.device())},
+                                   0));
 }
 
 OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& directions) const {
   const Linear& first = layers_.front();
-  const Tensor value = first(x);  // checks x
+  first(x);  // checks x
   if (!directions.defined() || directions.dim() != 3 || directions.size(1) != x.size(0) || directions.size(2) != x.size(1)) {
     throw std::invalid_argument("MLP::forward_directional: expects directions of shape [M, " + std::to_string(x.size(0)) +
                                 ", " + std::to_string(x.size(1)) + "] for x " + shape_string(x.shape()) + ", got " +
                                 (directions.defined() ? shape_string(directions.shape()) : std::string("an undefined tensor")));
   }
-  // The first layer a = xW + b: (∂a/∂x)v = vW.
-  const int64_t m = directions.size(0);
+  // The first layer's products of the packed input jet (x, v₁ … v_M, 0): one product.
+  const int64_t slices = directions.size(0) + 2;
   const int64_t n = x.size(0);
-  const Tensor slopes = matmul(reshape(directions, {m * n, x.size(1)}), first.weight());
-  return propagate_derivatives(value, reshape(slopes, {m, n, sizes_[1]}));
+  const Tensor inputs = cat({unsqueeze(x, 0), directions, zeros({1, n, x.size(1)}, x.dtype(), x.device())}, 0);
+  return propagate_derivatives(reshape(matmul(reshape(inputs, {slices * n, x.size(1)}), first.weight()), {slices, n, sizes_[1]}));
 }
 
-OutputDerivatives MLP::propagate_derivatives(Tensor value, Tensor first) const {
-  const int64_t directions = first.size(0);  // first is [directions, N or 1, width]
-  const int64_t n = value.size(0);
-  Tensor second;  // zero until the first nonlinearity: the first layer is linear in x
+OutputDerivatives MLP::propagate_derivatives(Tensor products) const {
+  // products is a packed jet [M + 2, N, width] (ops.hpp silu_jet): a layer's products hW before
+  // its bias, their derivatives along the M directions, and the sum of their second derivatives.
+  const int64_t slices = products.size(0);
+  const int64_t n = products.size(1);
   for (std::size_t i = 1; i < layers_.size(); ++i) {
-    // h = σ(a): (∂h/∂x)v = σ′(a)·(∂a/∂x)v and vᵀ(∂²h/∂x²)v = σ′(a)·vᵀ(∂²a/∂x²)v + σ″(a)·((∂a/∂x)v)²,
-    // summed over the directions v.
-    const auto [slope, curvature] = activation_derivatives(activation_, value);
-    const Tensor curvature_term = curvature * sum(square(first), 0);
-    second = second.defined() ? slope * second + curvature_term : curvature_term;
-    first = slope * first;
-    value = activate(activation_, value);
-    // a = hW + b is linear in h: (∂a/∂x)v = ((∂h/∂x)v)·W, and the second derivatives map the same
-    // way; the slices of all directions are one product.
-    const Tensor& weight = layers_[i].weight();
-    value = layers_[i](value);
-    first = reshape(matmul(reshape(first, {directions * n, sizes_[i]}), weight), {directions, n, sizes_[i + 1]});
-    second = matmul(second, weight);
+    // h = σ(a) maps the jet as activation_jet says; the next layer's products hW are linear in h,
+    // so every slice maps the same way: one product for all of them.
+    const Tensor jet = activation_jet(activation_, products, layers_[i - 1].bias());
+    products = reshape(matmul(reshape(jet, {slices * n, sizes_[i]}), layers_[i].weight()), {slices, n, sizes_[i + 1]});
   }
-  if (!second.defined()) {  // a single linear layer: no curvature, and slopes from the first layer alone
-    second = zeros_like(value);
-    first = expand(first, {directions, n, sizes_.back()});
-  }
-  return {value, first, second};
+  return {select(products, 0, 0) + layers_.back().bias(), slice(products, 0, 1, slices - 1), select(products, 0, slices - 1)};
 }
 
 std::vector<Tensor> MLP::parameters() const {

@@ -58,10 +58,9 @@ class MLP {
   Activation activation() const { return activation_; }
 
  private:
-  /// Carries the first layer's output and its first derivatives [M, N, width] (or [M, 1, width]
-  /// when they are the same at every point; the second derivatives are 0) through the remaining
-  /// layers.
-  OutputDerivatives propagate_derivatives(Tensor value, Tensor first) const;
+  /// Carries the first layer's products as a packed jet [M + 2, N, width] (value without the
+  /// bias, M directional derivatives, second-derivative sum 0) through the remaining layers.
+  OutputDerivatives propagate_derivatives(Tensor products) const;
 
   std::vector<int64_t> sizes_;
   Activation activation_;

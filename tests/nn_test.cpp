@@ -1,9 +1,11 @@
-// Linear/MLP initialisation and shapes, and SGD and Adam pinned to hand-computed updates.
+// Linear/MLP initialisation and shapes, activation jets, and SGD and Adam pinned to hand-computed updates.
 #include <cmath>
 
 #include "test_support.hpp"
 
 using namespace ebm;
+using ebm::testing::max_relative_error;
+using ebm::testing::sample_input;
 
 TEST_CASE("Linear and MLP: shapes, PyTorch's uniform ±1/√fan_in initialisation, activations") {
   Generator generator(1);
@@ -52,6 +54,29 @@ TEST_CASE("Linear and MLP: shapes, PyTorch's uniform ±1/√fan_in initialisatio
   CHECK_THROWS_WITH_AS(mlp.forward_directional(zeros({5, 3}), zeros({1, 4, 3})), doctest::Contains("got [1, 4, 3]"),
                        std::invalid_argument);
   CHECK(mlp.forward_directional(zeros({5, 3}), zeros({2, 5, 3})).first.shape() == Shape{2, 5, 2});
+}
+
+TEST_CASE("activation_jet: every activation's jet of a layer, against its derivatives; shapes refused") {
+  // products [K = 4, N = 2, W = 3]: value, two directions, curvature; a = value + bias.
+  const Tensor products = sample_input({4, 2, 3}, -2, 2, {}, 60);
+  const Tensor bias = sample_input({3}, -1, 1, {}, 61);
+  for (const nn::Activation activation : {nn::Activation::SiLU, nn::Activation::Tanh, nn::Activation::Sigmoid,
+                                          nn::Activation::Softplus, nn::Activation::ReLU}) {
+    CAPTURE(nn::activation_name(activation));
+    const Tensor a = select(products, 0, 0) + bias;
+    const Tensor directions = slice(products, 0, 1, 3);
+    const auto [slope, curvature] = nn::activation_derivatives(activation, a);
+    const Tensor expected = cat({unsqueeze(nn::activate(activation, a), 0), slope * directions,
+                                 unsqueeze(slope * select(products, 0, 3) + curvature * sum(square(directions), 0), 0)},
+                                0);
+    const Tensor jet = nn::activation_jet(activation, products, bias);
+    CHECK(jet.shape() == Shape{4, 2, 3});
+    CHECK(max_relative_error(jet.to_vector(), expected.to_vector()) < 1e-12);
+    CHECK_THROWS_WITH_AS(nn::activation_jet(activation, zeros({2, 2, 3}, DType::Float64), bias),
+                         doctest::Contains("K ≥ 3"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(nn::activation_jet(activation, products, zeros({2}, DType::Float64)),
+                         doctest::Contains("bias [W]"), std::invalid_argument);
+  }
 }
 
 TEST_CASE("Adam: three steps on L = Σθ² pinned to hand-computed values") {

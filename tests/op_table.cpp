@@ -157,6 +157,53 @@ Reference reshaped(Reference r, Shape shape) {
 
 const double kPi = 3.141592653589793;
 
+/// silu and its first three derivatives at a, from σ's own (σ′ = s = σ(1 − σ), σ″ = s(1 − 2σ),
+/// σ‴ = s((1 − 2σ)² − 2s)) by Leibniz's rule on a·σ(a).
+std::array<double, 4> silu_and_derivatives(double a) {
+  const double sigma = 1.0 / (1.0 + std::exp(-a)), s = sigma * (1 - sigma);
+  const double sigma2 = s * (1 - 2 * sigma), sigma3 = s * ((1 - 2 * sigma) * (1 - 2 * sigma) - 2 * s);
+  return {a * sigma, sigma + a * s, 2 * s + a * sigma2, 3 * sigma2 + a * sigma3};
+}
+
+/// SiLU's jet (ops.hpp silu_jet) of products [K, N, W] and bias [W], element by element.
+Reference silu_jet_reference(const Reference& products, const Reference& bias) {
+  const int64_t k = products.shape[0], points = products.shape[1] * products.shape[2], width = products.shape[2];
+  const auto at = [&](int64_t slice, int64_t i) { return products.values[static_cast<std::size_t>(slice * points + i)]; };
+  Reference out{products.shape, std::vector<double>(products.values.size())};
+  for (int64_t i = 0; i < points; ++i) {
+    const auto d = silu_and_derivatives(at(0, i) + bias.values[static_cast<std::size_t>(i % width)]);
+    double squares = 0;
+    for (int64_t m = 1; m < k - 1; ++m) {
+      squares += at(m, i) * at(m, i);
+      out.values[static_cast<std::size_t>(m * points + i)] = d[1] * at(m, i);
+    }
+    out.values[static_cast<std::size_t>(i)] = d[0];
+    out.values[static_cast<std::size_t>((k - 1) * points + i)] = d[1] * at(k - 1, i) + d[2] * squares;
+  }
+  return out;
+}
+
+/// The gradient of ⟨g, silu_jet(products, bias)⟩ with respect to products, element by element.
+Reference silu_jet_backward_reference(const Reference& g, const Reference& products, const Reference& bias) {
+  const int64_t k = products.shape[0], points = products.shape[1] * products.shape[2], width = products.shape[2];
+  const auto at = [&](const Reference& r, int64_t slice, int64_t i) { return r.values[static_cast<std::size_t>(slice * points + i)]; };
+  Reference out{products.shape, std::vector<double>(products.values.size())};
+  for (int64_t i = 0; i < points; ++i) {
+    const auto d = silu_and_derivatives(at(products, 0, i) + bias.values[static_cast<std::size_t>(i % width)]);
+    const double g_curvature = at(g, k - 1, i);
+    double squares = 0, dots = 0;
+    for (int64_t m = 1; m < k - 1; ++m) {
+      squares += at(products, m, i) * at(products, m, i);
+      dots += at(g, m, i) * at(products, m, i);
+      out.values[static_cast<std::size_t>(m * points + i)] = d[1] * at(g, m, i) + 2 * d[2] * at(products, m, i) * g_curvature;
+    }
+    out.values[static_cast<std::size_t>(i)] =
+        d[1] * at(g, 0, i) + d[2] * (dots + at(products, k - 1, i) * g_curvature) + d[3] * squares * g_curvature;
+    out.values[static_cast<std::size_t>((k - 1) * points + i)] = d[1] * g_curvature;
+  }
+  return out;
+}
+
 std::vector<OpCase> op_table() {
   const auto sigmoid_of = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
   // cond for where: 1, 0, 1, 0, … of the given shape, in the input's dtype.
@@ -209,6 +256,17 @@ std::vector<OpCase> op_table() {
          const double sigma = sigmoid_of(v), s = sigma * (1 - sigma);
          return 3 * s * (1 - 2 * sigma) + v * s * ((1 - 2 * sigma) * (1 - 2 * sigma) - 2 * s);
        }), -4, 4},
+      {"silu_fourth_derivative", {{2, 3}}, [](auto& x) { return silu_fourth_derivative(x[0]); },
+       elementwise([=](double v) {  // silu⁗ = 4σ‴ + vσ⁗ (Leibniz), with σ⁗ = s·t(t² − 8s), t = 1 − 2σ
+         const double sigma = sigmoid_of(v), s = sigma * (1 - sigma), t = 1 - 2 * sigma;
+         return 4 * s * (t * t - 2 * s) + v * s * t * (t * t - 8 * s);
+       }), -4, 4},
+      {"silu_jet", {{4, 2, 3}, {3}}, [](auto& x) { return silu_jet(x[0], x[1]); },
+       [](auto& in) { return silu_jet_reference(in[0], in[1]); }, -3, 3},
+      {"silu_jet, one direction", {{3, 2, 2}, {2}}, [](auto& x) { return silu_jet(x[0], x[1]); },
+       [](auto& in) { return silu_jet_reference(in[0], in[1]); }, -3, 3},
+      {"silu_jet_backward", {{4, 2, 3}, {4, 2, 3}, {3}}, [](auto& x) { return silu_jet_backward(x[0], x[1], x[2]); },
+       [](auto& in) { return silu_jet_backward_reference(in[0], in[1], in[2]); }, -3, 3},
       {"clamp", {{3, 4}}, [](auto& x) { return clamp(x[0], -0.5, 0.7); },
        elementwise([](double v) { return std::clamp(v, -0.5, 0.7); }), -2, 2, {-0.5, 0.7}},
       {"clone", {{2, 3}}, [](auto& x) { return clone(x[0]); }, elementwise([](double v) { return v; })},
@@ -335,6 +393,20 @@ TEST_CASE("every op: forward against a reference, gradcheck and gradgradcheck") 
     std::string failure;
     CHECK_MESSAGE(gradcheck(c.op, inputs, {.failure = &failure}), failure);
     CHECK_MESSAGE(gradgradcheck(c.op, inputs, {.failure = &failure}), failure);
+  }
+}
+
+TEST_CASE("silu_jet and silu_jet_backward on rows wider than a kernel block (256 elements), both dtypes") {
+  const Tensor g = sample_input({4, 2, 300}, -3, 3, {}, 50);
+  const Tensor products = sample_input({4, 2, 300}, -3, 3, {}, 51);
+  const Tensor bias = sample_input({300}, -3, 3, {}, 52);
+  const Reference jet = silu_jet_reference(reference_of(products), reference_of(bias));
+  const Reference backward = silu_jet_backward_reference(reference_of(g), reference_of(products), reference_of(bias));
+  for (const auto& [dtype, tolerance] : {std::pair{DType::Float64, 1e-12}, std::pair{DType::Float32, 1e-5}}) {
+    CAPTURE(dtype_name(dtype));
+    CHECK(max_relative_error(silu_jet(products.to(dtype), bias.to(dtype)).to_vector(), jet.values) < tolerance);
+    CHECK(max_relative_error(silu_jet_backward(g.to(dtype), products.to(dtype), bias.to(dtype)).to_vector(),
+                             backward.values) < tolerance);
   }
 }
 

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "engine/backend.hpp"
+#include "engine/cpu/blocks.hpp"
 #include "engine/cpu/buffer_cache.hpp"
 #include "engine/cpu/gemm.hpp"
+#include "engine/cpu/silu_jet.hpp"
 #include "engine/cpu/strided_loop.hpp"
 #include "engine/philox.hpp"
 
@@ -43,18 +45,6 @@ void with_type(DType dtype, Body&& body) {
 template <class T>
 constexpr T exp_lower_limit() {
   return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
-}
-
-/// Kernels that use σ(x) more than once evaluate it once per block of this many elements, into
-/// an array on the stack, instead of once per use or into a heap temporary.
-constexpr int64_t block_size = 256;
-template <class T>
-using BlockArray = Eigen::Array<T, Eigen::Dynamic, 1, 0, block_size, 1>;
-
-/// Calls body(start, length) for consecutive blocks covering [0, n).
-template <class Body>
-void for_each_block(int64_t n, Body&& body) {
-  for (int64_t start = 0; start < n; start += block_size) body(start, std::min(block_size, n - start));
 }
 
 template <class T>
@@ -96,6 +86,8 @@ struct BinaryApply {
     }
   }
 };
+
+JetShape jet_shape(const Tensor& products) { return {products.size(0), products.size(1), products.size(2)}; }
 
 class CpuBackend final : public Backend {
  public:
@@ -334,6 +326,20 @@ class CpuBackend final : public Backend {
                                                             : std::max(target, run.maxCoeff());
               },
               [](auto& targets, const auto& run) { targets = (targets.isNaN() || run.isNaN()).select(targets + run, targets.max(run)); });
+  }
+
+  void silu_jet(const Tensor& products, const Tensor& bias, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      cpu::silu_jet(products.data<T>(), bias.data<T>(), jet_shape(products), out.data<T>());
+    });
+  }
+
+  void silu_jet_backward(const Tensor& g, const Tensor& products, const Tensor& bias, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      cpu::silu_jet_backward(g.data<T>(), products.data<T>(), bias.data<T>(), jet_shape(products), out.data<T>());
+    });
   }
 
   void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,

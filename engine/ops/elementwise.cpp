@@ -129,17 +129,20 @@ Tensor silu_second_derivative(const Tensor& a) {
                 });
 }
 
-/// silu‴(a) = s(3t + a(1 − 6s)) in one kernel; d/da = silu⁗(a) = s(4(1 − 6s) + at(1 − 12s)), written
-/// in ops (docs/autodiff.md derives both).
+/// silu‴(a) = s(3t + a(1 − 6s)) in one kernel; d/da = silu⁗(a) (docs/autodiff.md derives both).
 Tensor silu_third_derivative(const Tensor& a) {
   return record(apply_unary(UnaryKernel::SiluThirdDerivative, "silu_third_derivative", a), "silu_third_derivative",
                 {a}, {a}, SaveOutput::No, [](const Node& node, const Tensor& g) -> Gradients {
-                  const Tensor x = node.saved(0);
-                  const Tensor sigma = sigmoid(x);
-                  const Tensor s = sigma * (1.0 - sigma);
-                  const Tensor t = 1.0 - 2.0 * sigma;
-                  return {g * (s * (4.0 * (1.0 - 6.0 * s) + (x * t) * (1.0 - 12.0 * s)))};
+                  return {g * silu_fourth_derivative(node.saved(0))};
                 });
+}
+
+/// silu⁗(a) = s(4(1 − 6s) + at(1 − 12s)), written in ops (so differentiable through them).
+Tensor silu_fourth_derivative(const Tensor& a) {
+  const Tensor sigma = sigmoid(a);
+  const Tensor s = sigma * (1.0 - sigma);
+  const Tensor t = 1.0 - 2.0 * sigma;
+  return s * (4.0 * (1.0 - 6.0 * s) + (a * t) * (1.0 - 12.0 * s));
 }
 
 /// min(max(a, low), high); d/da = [low ≤ a ≤ high].
