@@ -22,11 +22,15 @@ Linear::Linear(int64_t in_features, int64_t out_features, Generator& generator, 
 }
 
 Tensor Linear::operator()(const Tensor& x) const {
+  check_input(x);
+  return linear(x, weight_, bias_);
+}
+
+void Linear::check_input(const Tensor& x) const {
   if (!x.defined() || x.dim() != 2 || x.size(1) != weight_.size(0)) {
     throw std::invalid_argument("Linear: expects input of shape [N, " + std::to_string(weight_.size(0)) + "], got " +
                                 (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
   }
-  return linear(x, weight_, bias_);
 }
 
 MLP::MLP(std::vector<int64_t> sizes, Activation activation, Generator& generator, DType dtype)
@@ -49,7 +53,7 @@ Tensor MLP::operator()(const Tensor& x) const {
 
 OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
   const Linear& first = layers_.front();
-  first(x);  // checks x
+  first.check_input(x);
   // The first layer's products xW and, along the unit vector e_d, e_dW = W[d, :] at every point.
   const int64_t n = x.size(0);
   const int64_t d = x.size(1);
@@ -62,7 +66,7 @@ OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {
 
 OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& directions) const {
   const Linear& first = layers_.front();
-  first(x);  // checks x
+  first.check_input(x);
   if (!directions.defined() || directions.dim() != 3 || directions.size(1) != x.size(0) || directions.size(2) != x.size(1)) {
     throw std::invalid_argument("MLP::forward_directional: expects directions of shape [M, " + std::to_string(x.size(0)) +
                                 ", " + std::to_string(x.size(1)) + "] for x " + shape_string(x.shape()) + ", got " +

@@ -18,6 +18,8 @@ class Linear {
          DType dtype = DType::Float32);
   /// x [N, in] → [N, out].
   Tensor operator()(const Tensor& x) const;
+  /// Throws std::invalid_argument unless x has shape [N, in].
+  void check_input(const Tensor& x) const;
   std::vector<Tensor> parameters() const { return {weight_, bias_}; }
   const Tensor& weight() const { return weight_; }
   const Tensor& bias() const { return bias_; }

@@ -396,7 +396,7 @@ TEST_CASE("every op: forward against a reference, gradcheck and gradgradcheck") 
   }
 }
 
-TEST_CASE("silu_jet and silu_jet_backward on rows wider than a kernel block (256 elements), both dtypes") {
+TEST_CASE("silu_jet and silu_jet_backward on rows of 300: full kernel chunks (128 floats, 64 doubles) and a partial one, both dtypes") {
   const Tensor g = sample_input({4, 2, 300}, -3, 3, {}, 50);
   const Tensor products = sample_input({4, 2, 300}, -3, 3, {}, 51);
   const Tensor bias = sample_input({300}, -3, 3, {}, 52);

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "engine/backend.hpp"
-#include "engine/cpu/blocks.hpp"
 #include "engine/cpu/buffer_cache.hpp"
 #include "engine/cpu/gemm.hpp"
 #include "engine/cpu/silu_jet.hpp"
@@ -45,6 +44,18 @@ void with_type(DType dtype, Body&& body) {
 template <class T>
 constexpr T exp_lower_limit() {
   return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
+}
+
+/// Kernels that use σ(x) more than once evaluate it once per block of this many elements, into
+/// an array on the stack, instead of once per use or into a heap temporary.
+constexpr int64_t block_size = 256;
+template <class T>
+using BlockArray = Eigen::Array<T, Eigen::Dynamic, 1, 0, block_size, 1>;
+
+/// Calls body(start, length) for consecutive blocks covering [0, n).
+template <class Body>
+void for_each_block(int64_t n, Body&& body) {
+  for (int64_t start = 0; start < n; start += block_size) body(start, std::min(block_size, n - start));
 }
 
 template <class T>
