@@ -447,10 +447,13 @@ TEST_CASE("cast converts values and gradients between float32 and float64") {
 }
 
 TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, both dtypes, one thread and two") {
-  // Depth 700 spans more than one of GEMM's k panels, and the sizes need packing buffers larger
-  // than Eigen's stack limit (they come from the buffer cache, and are reused by the next product).
-  // A single row or column is a matrix–vector product; a tiny product a coefficient loop.
-  const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1, 700, 150}, {130, 700, 1}, {3, 9, 4}};
+  // Depth 700 spans three of GEMM's depth blocks (256); 130 rows end in a partial tile of rows and
+  // 150 columns in a partial panel. 1100 rows are split between the threads, and transposed they
+  // are packed rather than read in place (their elements lie more than 4 KB apart); 600 columns
+  // span two column blocks; depth 0 gives zeros. A single row or column is a matrix–vector
+  // product; a tiny product a coefficient loop.
+  const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1100, 40, 30}, {20, 30, 600}, {24, 0, 40},
+                                                     {1, 700, 150},   {130, 700, 1},  {3, 9, 4}};
   const int threads_before = num_threads();
   for (int threads : {1, 2}) {
     set_num_threads(threads);

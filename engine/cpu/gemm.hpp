@@ -1,84 +1,249 @@
-// Matrix products on the CPU: short products as Eigen lazy products, the rest through Eigen's GEMM
-// kernel (multithreaded when Eigen has threads) with its packing buffers from the thread's buffer
-// cache.
+// Matrix products on the CPU: short products as Eigen lazy products, the rest through a packed
+// GEMM written in Eigen's packet primitives (so it is vectorised for whatever instruction set Eigen
+// targets): operand panels are packed into buffers from the thread's buffer cache, and a register
+// tile of out accumulates one rank-1 update per inner term (docs/backends.md).
 #pragma once
 
 #include <Eigen/Core>
 
+#include <algorithm>
+#include <cstring>
+
 #include "engine/cpu/buffer_cache.hpp"
+#include "engine/threads.hpp"
 
 namespace ebm::cpu {
 
-/// Eigen's GEMM packs panels of both operands into two buffers. Above its stack limit (128 KB; a
-/// [128, 512]·[512, 128] weight gradient needs 448 KB) Eigen allocates them with malloc for every
-/// product, and glibc serves such sizes with mmap: a system call and fresh page faults per product.
-/// This blocking takes them from the thread's buffer cache instead. It implements Eigen 3.4's
-/// internal blocking interface the way Eigen's own gemm_blocking_space does.
+/// The register tile: `rows` rows of out by `columns` = 2 packets, all accumulators in registers
+/// (24 of AVX-512's 32 vector registers; 12 of the 16 elsewhere).
 template <class T>
-class CachedBlocking : public Eigen::internal::level3_blocking<T, T> {
- public:
-  /// For a row-major out [rows, cols] with `depth` inner terms. Eigen computes outᵀ, so its m spans
-  /// out's columns and its n out's rows.
-  CachedBlocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
-    this->m_mc = cols;
-    this->m_nc = rows;
-    this->m_kc = depth;
-    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc, Eigen::Index{1});
-    take();
-  }
-  ~CachedBlocking() { give_back(); }
-  CachedBlocking(const CachedBlocking&) = delete;
-  CachedBlocking& operator=(const CachedBlocking&) = delete;
-
-  /// Eigen's call before a multithreaded product: the threads share one block of all of the
-  /// left-hand rows (m is not split), blocked along k and n for `threads`.
-  void initParallel(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, Eigen::Index threads) {
-    give_back();
-    this->m_mc = cols;
-    this->m_nc = rows;
-    this->m_kc = depth;
-    Eigen::Index m = this->m_mc;
-    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, m, this->m_nc, threads);
-    take();
-  }
-  void allocateA() {}  // taken with the sizes
-
- private:
-  std::size_t bytes_a() const { return static_cast<std::size_t>(this->m_kc * this->m_mc) * sizeof(T); }
-  std::size_t bytes_b() const { return static_cast<std::size_t>(this->m_kc * this->m_nc) * sizeof(T); }
-  void take() {
-    this->m_blockA = static_cast<T*>(take_buffer(bytes_a()));
-    this->m_blockB = static_cast<T*>(take_buffer(bytes_b()));
-  }
-  void give_back() {
-    give_back_buffer(this->m_blockA, bytes_a());
-    give_back_buffer(this->m_blockB, bytes_b());
-  }
+struct GemmTile {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  static constexpr int packet = Eigen::internal::unpacket_traits<Packet>::size;
+  static constexpr int packets_per_row = 2;
+  static constexpr Eigen::Index columns = packets_per_row * packet;
+  static constexpr Eigen::Index rows = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
 };
 
-/// out [rows, cols] += op(a)·op(b) for row-major a, b and out, with op(a) [rows, depth] and op(b)
-/// [depth, cols]. Orders are Eigen::RowMajor or Eigen::ColMajor: a stored row-major and transposed
-/// reads as column-major.
-template <class T, int LhsOrder, int RhsOrder>
-void gemm_accumulate(const T* a, const T* b, T* out, Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
-  using Lhs = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, LhsOrder>>;
-  using Rhs = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, RhsOrder>>;
-  using Out = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-  using Product = Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder, false,
-                                                                 Eigen::RowMajor, 1>;
-  using Functor = Eigen::internal::gemm_functor<T, Eigen::Index, Product, Lhs, Rhs, Out, CachedBlocking<T>>;
-  const Lhs lhs(a, rows, depth);
-  const Rhs rhs(b, depth, cols);
-  Out result(out, rows, cols);
-  if (rows == 1 || cols == 1 || rows + cols + depth < 20) {
-    // Eigen's own choice for these (it makes it at run time, below the expression): a single row or
-    // column is a matrix–vector product and a tiny one a coefficient loop, neither packs.
-    result.noalias() += lhs * rhs;
+/// Inner terms per packed panel (kc), rows of op(a) per packed block (mc) and columns of op(b) per
+/// packed block (nc): a panel of op(b) (depth_block × 32 floats, 32 KB) stays in L1 while the rows
+/// stream past it, and a block of op(a) (96 × 256 floats, 96 KB) in L2.
+constexpr Eigen::Index depth_block = 256;
+constexpr Eigen::Index row_block = 96;
+constexpr Eigen::Index column_block = 512;
+
+/// Where a tile's operands are: A [tile rows, depth] with element (r, k) at a[r·a_row_stride + k·a_depth_stride],
+/// B [depth, tile columns] with row k at b + k·b_stride.
+template <class T>
+struct TileOperands {
+  const T* a;
+  Eigen::Index a_row_stride;
+  Eigen::Index a_depth_stride;
+  const T* b;
+  Eigen::Index b_stride;
+};
+
+/// out[tile_rows, tile_columns] (+)= A·B over `depth` inner terms: overwrites out when `overwrite`,
+/// else adds to it. Fewer rows or columns than a full tile go through a stack tile (A and B still
+/// hold a full tile, zero-padded).
+template <class T, bool a_depth_contiguous>
+void multiply_tile(Eigen::Index depth, const TileOperands<T>& operands, T* out, Eigen::Index out_stride,
+                   Eigen::Index tile_rows, Eigen::Index tile_columns, bool overwrite) {
+  namespace internal = Eigen::internal;
+  using Tile = GemmTile<T>;
+  using Packet = typename Tile::Packet;
+  constexpr int rows = Tile::rows, packets = Tile::packets_per_row, width = Tile::packet;
+  Packet sums[rows][packets];
+#pragma GCC unroll 16
+  for (int r = 0; r < rows; ++r) {
+#pragma GCC unroll 4
+    for (int p = 0; p < packets; ++p) sums[r][p] = internal::pset1<Packet>(T(0));
+  }
+  const T* __restrict a = operands.a;
+  const T* __restrict b = operands.b;
+  // One stride is 1: the compiler sees which (rows of a read in place, or a packed tile).
+  const Eigen::Index row_stride = a_depth_contiguous ? operands.a_row_stride : 1;
+  const Eigen::Index depth_stride = a_depth_contiguous ? 1 : operands.a_depth_stride;
+  for (Eigen::Index k = 0; k < depth; ++k) {
+    Packet b_row[packets];
+#pragma GCC unroll 4
+    for (int p = 0; p < packets; ++p) b_row[p] = internal::ploadu<Packet>(b + k * operands.b_stride + p * width);
+#pragma GCC unroll 16
+    for (int r = 0; r < rows; ++r) {
+      const Packet a_value = internal::pset1<Packet>(a[r * row_stride + k * depth_stride]);
+#pragma GCC unroll 4
+      for (int p = 0; p < packets; ++p) sums[r][p] = internal::pmadd(a_value, b_row[p], sums[r][p]);
+    }
+  }
+  if (tile_rows == rows && tile_columns == Tile::columns) {
+#pragma GCC unroll 16
+    for (int r = 0; r < rows; ++r) {
+      T* row = out + r * out_stride;
+#pragma GCC unroll 4
+      for (int p = 0; p < packets; ++p) {
+        T* at = row + p * width;
+        internal::pstoreu(at, overwrite ? sums[r][p] : internal::padd(internal::ploadu<Packet>(at), sums[r][p]));
+      }
+    }
     return;
   }
-  CachedBlocking<T> blocking(rows, cols, depth);
-  Eigen::internal::parallelize_gemm<true>(Functor(lhs, rhs, result, T(1), blocking), rows, cols, depth,
-                                          /*transpose=*/true);
+  alignas(64) T tile[rows * Tile::columns];
+  for (int r = 0; r < rows; ++r) {
+    for (int p = 0; p < packets; ++p) internal::pstore(tile + r * Tile::columns + p * width, sums[r][p]);
+  }
+  for (Eigen::Index r = 0; r < tile_rows; ++r) {
+    for (Eigen::Index j = 0; j < tile_columns; ++j) {
+      T& target = out[r * out_stride + j];
+      target = overwrite ? tile[r * Tile::columns + j] : target + tile[r * Tile::columns + j];
+    }
+  }
+}
+
+/// A buffer of `count` elements from the thread's buffer cache, given back when it goes.
+template <class T>
+class PackBuffer {
+ public:
+  explicit PackBuffer(Eigen::Index count)
+      : bytes_(static_cast<std::size_t>(count) * sizeof(T)), data_(static_cast<T*>(take_buffer(bytes_))) {}
+  ~PackBuffer() { give_back_buffer(data_, bytes_); }
+  PackBuffer(const PackBuffer&) = delete;
+  PackBuffer& operator=(const PackBuffer&) = delete;
+  T* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  T* data_;
+};
+
+/// Packs terms [depth_start, depth_start + block_depth) of columns [first, first + width) of
+/// op(m) [depth, extent] (m row-major, transposed when asked) as [block_depth][width], with columns
+/// past `extent` zero.
+template <class T>
+void pack_panel(const T* m, bool transposed, Eigen::Index extent, Eigen::Index depth, Eigen::Index depth_start,
+                Eigen::Index block_depth, Eigen::Index first, Eigen::Index width, T* packed) {
+  const Eigen::Index present = std::min(width, extent - first);
+  if (!transposed) {  // op(m) = m [depth, extent]: rows of m, copied
+    for (Eigen::Index k = 0; k < block_depth; ++k) {
+      T* row = packed + k * width;
+      std::copy_n(m + (depth_start + k) * extent + first, present, row);
+      std::fill(row + present, row + width, T(0));
+    }
+    return;
+  }
+  // op(m) = mᵀ, m [extent, depth]: a row of m per column. Whole packets × packets transpose in
+  // registers; the rest element by element.
+  using Packet = typename GemmTile<T>::Packet;
+  constexpr int packet = GemmTile<T>::packet;
+  Eigen::Index transposed_depth = 0;
+  if (present == width && width % packet == 0) {
+    transposed_depth = block_depth - block_depth % packet;
+    for (Eigen::Index k = 0; k < transposed_depth; k += packet) {
+      for (Eigen::Index j = 0; j < width; j += packet) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"  // Packet is a vector type; Eigen's own PacketBlocks do the same
+        Eigen::internal::PacketBlock<Packet, packet> block;
+#pragma GCC diagnostic pop
+        for (int i = 0; i < packet; ++i) {
+          block.packet[i] = Eigen::internal::ploadu<Packet>(m + (first + j + i) * depth + depth_start + k);
+        }
+        Eigen::internal::ptranspose(block);
+        for (int i = 0; i < packet; ++i) Eigen::internal::pstoreu(packed + (k + i) * width + j, block.packet[i]);
+      }
+    }
+  }
+  for (Eigen::Index j = 0; j < present; ++j) {
+    const T* column = m + (first + j) * depth + depth_start;
+    for (Eigen::Index k = transposed_depth; k < block_depth; ++k) packed[k * width + j] = column[k];
+  }
+  for (Eigen::Index k = 0; k < block_depth; ++k) std::fill(packed + k * width + present, packed + (k + 1) * width, T(0));
+}
+
+/// The packed GEMM: out [rows, cols] = op(a)·op(b), or += when accumulate, for row-major a, b and
+/// out; op(a) is [rows, depth], op(b) [depth, cols]. Operands are read in place where the kernel
+/// can: op(b)'s whole panels when b is not transposed, op(a)'s whole tiles of rows unless a is
+/// transposed with its elements more than 4 KB apart (they would share L1 sets); the rest is packed
+/// and zero-padded. The rows are split evenly between the threads set by set_num_threads (OpenMP)
+/// when there is enough work; each element's terms are summed in the same order whatever the threads.
+template <class T>
+void packed_product(const T* a, bool transpose_a, const T* b, bool transpose_b, T* out, Eigen::Index rows,
+                    Eigen::Index cols, Eigen::Index depth, bool accumulate) {
+  using Tile = GemmTile<T>;
+  constexpr Eigen::Index tile_rows = Tile::rows, tile_columns = Tile::columns;
+  const bool a_in_place = !transpose_a || rows * Eigen::Index(sizeof(T)) <= 4096;
+  // One thread per two tiles of rows at least, and only for products worth a fork (64³ terms).
+  const Eigen::Index enough_rows = rows / (2 * tile_rows);
+  const int threads =
+      rows * cols * depth < 64 * 64 * 64 ? 1 : int(std::clamp<Eigen::Index>(enough_rows, 1, num_threads()));
+  const Eigen::Index rows_per_thread = ((rows + threads - 1) / threads + tile_rows - 1) / tile_rows * tile_rows;
+  for (Eigen::Index column_start = 0; column_start < cols; column_start += column_block) {
+    const Eigen::Index block_columns = std::min(column_block, cols - column_start);
+    const Eigen::Index panels = (block_columns + tile_columns - 1) / tile_columns;
+    for (Eigen::Index depth_start = 0; depth_start < depth; depth_start += depth_block) {
+      const Eigen::Index block_depth = std::min(depth_block, depth - depth_start);
+      const bool overwrite = !accumulate && depth_start == 0;
+      const auto panel_in_place = [&](Eigen::Index panel) {
+        return !transpose_b && column_start + (panel + 1) * tile_columns <= cols;
+      };
+      PackBuffer<T> b_pack(panels * block_depth * tile_columns);
+      for (Eigen::Index panel = 0; panel < panels; ++panel) {
+        if (panel_in_place(panel)) continue;
+        pack_panel(b, transpose_b, cols, depth, depth_start, block_depth, column_start + panel * tile_columns,
+                   tile_columns, b_pack.data() + panel * block_depth * tile_columns);
+      }
+      // Rows [row_start, row_start + block_rows): their tiles times every panel.
+      const auto multiply_rows = [&](Eigen::Index row_start, Eigen::Index block_rows) {
+        const Eigen::Index tiles = (block_rows + tile_rows - 1) / tile_rows;
+        const auto tile_in_place = [&](Eigen::Index tile) {
+          return a_in_place && row_start + (tile + 1) * tile_rows <= rows;
+        };
+        PackBuffer<T> a_pack(tiles * block_depth * tile_rows);
+        for (Eigen::Index tile = 0; tile < tiles; ++tile) {
+          if (tile_in_place(tile)) continue;
+          // op(a)'s tile packed as op(a)ᵀ's panel: a transposed is a not transposed, by rows.
+          pack_panel(a, !transpose_a, rows, depth, depth_start, block_depth, row_start + tile * tile_rows, tile_rows,
+                     a_pack.data() + tile * block_depth * tile_rows);
+        }
+        for (Eigen::Index panel = 0; panel < panels; ++panel) {
+          const Eigen::Index first_column = column_start + panel * tile_columns;
+          const bool b_in_place = panel_in_place(panel);
+          const T* b_panel = b_in_place ? b + depth_start * cols + first_column
+                                        : b_pack.data() + panel * block_depth * tile_columns;
+          const Eigen::Index b_stride = b_in_place ? cols : tile_columns;
+          const Eigen::Index width = std::min(tile_columns, cols - first_column);
+          for (Eigen::Index tile = 0; tile < tiles; ++tile) {
+            const Eigen::Index first_row = row_start + tile * tile_rows;
+            const Eigen::Index height = std::min(tile_rows, rows - first_row);
+            T* out_tile = out + first_row * cols + first_column;
+            if (!tile_in_place(tile)) {
+              multiply_tile<T, false>(block_depth,
+                                      {a_pack.data() + tile * block_depth * tile_rows, 1, tile_rows, b_panel, b_stride},
+                                      out_tile, cols, height, width, overwrite);
+            } else if (transpose_a) {
+              multiply_tile<T, false>(block_depth, {a + depth_start * rows + first_row, 1, rows, b_panel, b_stride},
+                                      out_tile, cols, height, width, overwrite);
+            } else {
+              multiply_tile<T, true>(block_depth, {a + first_row * depth + depth_start, depth, 1, b_panel, b_stride},
+                                     out_tile, cols, height, width, overwrite);
+            }
+          }
+        }
+      };
+      const auto multiply_share = [&](int thread) {
+        const Eigen::Index end = std::min(rows, (thread + 1) * rows_per_thread);
+        for (Eigen::Index row_start = thread * rows_per_thread; row_start < end; row_start += row_block) {
+          multiply_rows(row_start, std::min(row_block, end - row_start));
+        }
+      };
+      if (threads == 1) {
+        multiply_share(0);
+      } else {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
+        for (int thread = 0; thread < threads; ++thread) multiply_share(thread);
+      }
+    }
+  }
 }
 
 /// out = op(a)·op(b), or out += op(a)·op(b) when accumulate, for row-major a, b and out [rows, cols]
@@ -123,13 +288,26 @@ void matrix_product(const T* a, bool transpose_a, const T* b, bool transpose_b, 
     assign(x.lazyProduct(y.transpose()));
     return;
   }
-  if (!accumulate) z.setZero();  // GEMM's kernel only accumulates
-  if (rows == 0 || cols == 0 || depth == 0) return;
-  constexpr int row = Eigen::RowMajor, column = Eigen::ColMajor;
-  if (!transpose_a && !transpose_b) gemm_accumulate<T, row, row>(a, b, out, rows, cols, depth);
-  if (!transpose_a && transpose_b) gemm_accumulate<T, row, column>(a, b, out, rows, cols, depth);
-  if (transpose_a && !transpose_b) gemm_accumulate<T, column, row>(a, b, out, rows, cols, depth);
-  if (transpose_a && transpose_b) gemm_accumulate<T, column, column>(a, b, out, rows, cols, depth);
+  if (rows == 1 || cols == 1 || rows + cols + depth < 20) {
+    // A single row or column is a matrix–vector product (Eigen's GEMV) and a tiny product a
+    // coefficient loop, as Eigen's own product would choose: neither packs.
+    if (transpose_a && transpose_b) {
+      assign(x.transpose() * y.transpose());
+    } else if (transpose_a) {
+      assign(x.transpose() * y);
+    } else if (transpose_b) {
+      assign(x * y.transpose());
+    } else {
+      assign(x * y);
+    }
+    return;
+  }
+  if (rows == 0 || cols == 0) return;
+  if (depth == 0) {
+    if (!accumulate) z.setZero();
+    return;
+  }
+  packed_product(a, transpose_a, b, transpose_b, out, rows, cols, depth, accumulate);
 }
 
 }  // namespace ebm::cpu
