@@ -47,7 +47,7 @@ struct TrainingStep {
   int64_t dimension;
 };
 
-/// Single-core float32 GEMM rate through ebm::matmul (Eigen's GEMM as the library was compiled):
+/// Single-core float32 GEMM rate through ebm::matmul (engine/cpu/gemm.hpp as the library was compiled):
 /// the best of 30 runs on 512³ and on the sampling workload's own shape [4096, 128]·[128, 128],
 /// whichever is faster. It is the floor the CPU allows for the workload's matrix products.
 double gemm_gflops() {

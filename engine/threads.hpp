@@ -3,8 +3,8 @@
 
 namespace ebm {
 
-/// Threads for Eigen's GEMM (needs a build with OpenMP; otherwise only 1 is possible and larger
-/// values are ignored). The default is 1.
+/// Threads for the CPU backend's matrix products, which split their rows between them (needs a
+/// build with OpenMP; otherwise only 1 is possible and larger values are ignored). The default is 1.
 void set_num_threads(int threads);
 int num_threads();
 

@@ -1,5 +1,5 @@
 // The CPU backend: Eigen's vectorised array expressions for elementwise maps and reductions,
-// Eigen's GEMM for matmul (engine/cpu/gemm.hpp).
+// a packed GEMM in Eigen's packet primitives for matmul (engine/cpu/gemm.hpp).
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -471,13 +471,8 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-void apply_thread_setting();
-
 const Backend& cpu_backend() {
-  static const CpuBackend instance = [] {
-    apply_thread_setting();
-    return CpuBackend();
-  }();
+  static const CpuBackend instance;
   return instance;
 }
 

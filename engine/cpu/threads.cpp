@@ -1,6 +1,5 @@
 #include "engine/threads.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
 
 namespace ebm {
@@ -8,16 +7,14 @@ namespace {
 int configured_threads = 1;
 }
 
-void set_num_threads(int threads) {
-  configured_threads = std::max(1, threads);
-  Eigen::setNbThreads(configured_threads);
+void set_num_threads(int threads) { configured_threads = std::max(1, threads); }
+
+int num_threads() {
+#ifdef _OPENMP
+  return configured_threads;
+#else
+  return 1;  // a build without OpenMP runs on the calling thread only
+#endif
 }
-
-int num_threads() { return Eigen::nbThreads(); }
-
-namespace cpu {
-/// Called when the CPU backend is first used, so the default of 1 holds even with OpenMP.
-void apply_thread_setting() { Eigen::setNbThreads(configured_threads); }
-}  // namespace cpu
 
 }  // namespace ebm
