@@ -74,7 +74,7 @@ Tensor cast(const Tensor& a, DType dtype);
 // of forward directional derivatives (nn::MLP) as one kernel. A packed jet [K, N, W] holds in
 // slice 0 a layer's values, in slices 1 … K − 2 their derivatives along M = K − 2 directions Fₘ,
 // in slice K − 1 the sum S of their second derivatives along the directions.
-/// The jet after SiLU of the layer's products [K, N, W] (K ≥ 3) and bias [W], a = products[0] + bias:
+/// The jet after SiLU of the layer's products [K, N, W] (K ≥ 2) and bias [W], a = products[0] + bias:
 /// (silu(a), silu′(a)·Fₘ, silu′(a)·S + silu″(a)·Σₘ Fₘ²). d/dproducts = silu_jet_backward,
 /// d/dbias = its slice 0 summed over the rows.
 Tensor silu_jet(const Tensor& products, const Tensor& bias);

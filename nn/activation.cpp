@@ -46,13 +46,15 @@ ActivationDerivatives activation_derivatives(Activation activation, const Tensor
 }
 
 Tensor activation_jet(Activation activation, const Tensor& products, const Tensor& bias) {
-  if (activation == Activation::SiLU) return silu_jet(products, bias);  // checks the shapes
-  if (!products.defined() || !bias.defined() || products.dim() != 3 || products.size(0) < 3 || bias.dim() != 1 ||
+  if (!products.defined() || !bias.defined() || products.dim() != 3 || products.size(0) < 2 || bias.dim() != 1 ||
       bias.size(0) != products.size(2)) {
-    throw std::invalid_argument("activation_jet: expects products [K, N, W] with K ≥ 3 and bias [W], got products " +
-                                (products.defined() ? shape_string(products.shape()) : std::string("undefined")) +
-                                " and bias " + (bias.defined() ? shape_string(bias.shape()) : std::string("undefined")));
+    throw std::invalid_argument(
+        "activation_jet: expects products [K, N, W] with K ≥ 2 (value, M = K − 2 directions, curvature) and bias [W], "
+        "got products " +
+        (products.defined() ? shape_string(products.shape()) : std::string("undefined")) + " and bias " +
+        (bias.defined() ? shape_string(bias.shape()) : std::string("undefined")));
   }
+  if (activation == Activation::SiLU) return silu_jet(products, bias);
   const int64_t last = products.size(0) - 1;
   const Tensor a = select(products, 0, 0) + bias;
   const Tensor directions = slice(products, 0, 1, last);

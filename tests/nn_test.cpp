@@ -54,6 +54,10 @@ TEST_CASE("Linear and MLP: shapes, PyTorch's uniform ±1/√fan_in initialisatio
   CHECK_THROWS_WITH_AS(mlp.forward_directional(zeros({5, 3}), zeros({1, 4, 3})), doctest::Contains("got [1, 4, 3]"),
                        std::invalid_argument);
   CHECK(mlp.forward_directional(zeros({5, 3}), zeros({2, 5, 3})).first.shape() == Shape{2, 5, 2});
+  // No directions: no directional derivatives, and their second-derivative sum is 0.
+  const nn::OutputDerivatives none = mlp.forward_directional(zeros({5, 3}), zeros({0, 5, 3}));
+  CHECK(none.first.shape() == Shape{0, 5, 2});
+  CHECK(none.second.to_vector() == std::vector<double>(10, 0.0));
 }
 
 TEST_CASE("activation_jet: every activation's jet of a layer, against its derivatives; shapes refused") {
@@ -72,10 +76,10 @@ TEST_CASE("activation_jet: every activation's jet of a layer, against its deriva
     const Tensor jet = nn::activation_jet(activation, products, bias);
     CHECK(jet.shape() == Shape{4, 2, 3});
     CHECK(max_relative_error(jet.to_vector(), expected.to_vector()) < 1e-12);
-    CHECK_THROWS_WITH_AS(nn::activation_jet(activation, zeros({2, 2, 3}, DType::Float64), bias),
-                         doctest::Contains("K ≥ 3"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(nn::activation_jet(activation, zeros({1, 2, 3}, DType::Float64), bias),
+                         doctest::Contains("activation_jet: expects products [K, N, W] with K ≥ 2"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(nn::activation_jet(activation, products, zeros({2}, DType::Float64)),
-                         doctest::Contains("bias [W]"), std::invalid_argument);
+                         doctest::Contains("and bias [W], got products [4, 2, 3] and bias [2]"), std::invalid_argument);
   }
 }
 

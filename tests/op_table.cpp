@@ -6,6 +6,7 @@
 #include <functional>
 #include <numeric>
 
+#include "engine/backend.hpp"  // Backend::matmul with accumulate, below ebm.hpp
 #include "test_support.hpp"
 
 namespace {
@@ -265,6 +266,10 @@ std::vector<OpCase> op_table() {
        [](auto& in) { return silu_jet_reference(in[0], in[1]); }, -3, 3},
       {"silu_jet, one direction", {{3, 2, 2}, {2}}, [](auto& x) { return silu_jet(x[0], x[1]); },
        [](auto& in) { return silu_jet_reference(in[0], in[1]); }, -3, 3},
+      {"silu_jet, no directions", {{2, 2, 3}, {3}}, [](auto& x) { return silu_jet(x[0], x[1]); },
+       [](auto& in) { return silu_jet_reference(in[0], in[1]); }, -3, 3},
+      {"silu_jet_backward, no directions", {{2, 2, 3}, {2, 2, 3}, {3}}, [](auto& x) { return silu_jet_backward(x[0], x[1], x[2]); },
+       [](auto& in) { return silu_jet_backward_reference(in[0], in[1], in[2]); }, -3, 3},
       {"silu_jet_backward", {{4, 2, 3}, {4, 2, 3}, {3}}, [](auto& x) { return silu_jet_backward(x[0], x[1], x[2]); },
        [](auto& in) { return silu_jet_backward_reference(in[0], in[1], in[2]); }, -3, 3},
       {"clamp", {{3, 4}}, [](auto& x) { return clamp(x[0], -0.5, 0.7); },
@@ -408,6 +413,9 @@ TEST_CASE("silu_jet and silu_jet_backward on rows of 300: full kernel chunks (12
     CHECK(max_relative_error(silu_jet_backward(g.to(dtype), products.to(dtype), bias.to(dtype)).to_vector(),
                              backward.values) < tolerance);
   }
+  // No rows, or rows of width 0: nothing to compute.
+  CHECK(silu_jet(zeros({3, 0, 4}), zeros({4})).shape() == Shape{3, 0, 4});
+  CHECK(silu_jet_backward(zeros({3, 2, 0}), zeros({3, 2, 0}), zeros({0})).shape() == Shape{3, 2, 0});
 }
 
 TEST_CASE("softplus, sigmoid and logsumexp stay finite and exact for large |x|") {
@@ -446,16 +454,20 @@ TEST_CASE("cast converts values and gradients between float32 and float64") {
   CHECK(gradient.to_vector() == std::vector<double>{1.0, -2.5});
 }
 
-TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, both dtypes, one thread and two") {
+TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, both dtypes, 1, 2 and 5 threads") {
   // Depth 700 spans three of GEMM's depth blocks (256); 130 rows end in a partial tile of rows and
-  // 150 columns in a partial panel. 1100 rows are split between the threads, and transposed they
-  // are packed rather than read in place (their elements lie more than 4 KB apart); 600 columns
-  // span two column blocks; depth 0 gives zeros. A single row or column is a matrix–vector
-  // product; a tiny product a coefficient loop.
-  const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1100, 40, 30}, {20, 30, 600}, {24, 0, 40},
-                                                     {1, 700, 150},   {130, 700, 1},  {3, 9, 4}};
+  // 150 columns in a partial panel, and on 5 threads the last share of rows is empty. 1100 rows
+  // are split between the threads. op(a)'s tiles are packed rather than read in place where their
+  // rows or inner terms lie a multiple of 4 KB apart: 1024 rows transposed, depth 1024 not
+  // transposed. 96 rows are whole tiles; 600 columns span two column blocks; depth 0 gives zeros.
+  // A single row or column is a matrix–vector product; a tiny product a coefficient loop. Every
+  // product is also accumulated onto what out holds (Backend::matmul with accumulate, as linear's
+  // bias is).
+  const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1100, 40, 30}, {1024, 20, 40}, {30, 1024, 20},
+                                                     {96, 50, 64},    {20, 30, 600},  {24, 0, 40},    {1, 700, 150},
+                                                     {130, 700, 1},   {3, 9, 4}};
   const int threads_before = num_threads();
-  for (int threads : {1, 2}) {
+  for (int threads : {1, 2, 5}) {
     set_num_threads(threads);
     CAPTURE(num_threads());
     for (const auto& [dtype, tolerance] : {std::pair{DType::Float64, 1e-12}, std::pair{DType::Float32, 1e-4}}) {
@@ -464,6 +476,7 @@ TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector a
         for (bool ta : {false, true}) {
           for (bool tb : {false, true}) {
             CAPTURE(n);
+            CAPTURE(depth);
             CAPTURE(m);
             CAPTURE(ta);
             CAPTURE(tb);
@@ -473,12 +486,11 @@ TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector a
             const Tensor b = sample_input(b_shape, -1, 1, {}, 41, dtype);
             const Reference expected = matmul_reference({a_shape, a.to_vector()}, {b_shape, b.to_vector()}, ta, tb);
             CHECK(max_relative_error(matmul(a, b, ta, tb).to_vector(), expected.values) < tolerance);
-            if (!ta && !tb) {  // linear accumulates the product onto the bias
-              const Tensor bias = sample_input({m}, -1, 1, {}, 42, dtype);
-              std::vector<double> with_bias = expected.values;
-              for (std::size_t i = 0; i < with_bias.size(); ++i) with_bias[i] += bias.to_vector()[i % static_cast<std::size_t>(m)];
-              CHECK(max_relative_error(linear(a, b, bias).to_vector(), with_bias) < tolerance);
-            }
+            Tensor sum = sample_input({n, m}, -1, 1, {}, 42, dtype);
+            std::vector<double> accumulated = sum.to_vector();
+            for (std::size_t i = 0; i < accumulated.size(); ++i) accumulated[i] += expected.values[i];
+            backend(Device::CPU).matmul(a, ta, b, tb, sum, /*accumulate=*/true);
+            CHECK(max_relative_error(sum.to_vector(), accumulated) < tolerance);
           }
         }
       }

@@ -1,73 +1,68 @@
-// Matrix products on the CPU: short products as Eigen lazy products, the rest through a packed
-// GEMM written in Eigen's packet primitives (so it is vectorised for whatever instruction set Eigen
-// targets): operand panels are packed into buffers from the thread's buffer cache, and a register
-// tile of out accumulates one rank-1 update per inner term (docs/backends.md).
+// Matrix products on the CPU: short products as Eigen lazy products, the rest through a GEMM
+// written in Eigen's packet primitives (so it is vectorised for whatever instruction set Eigen
+// targets). A register tile of out accumulates one rank-1 update per inner term, reading its
+// operands in place where it can and from buffers packed from the thread's buffer cache where it
+// cannot (docs/backends.md).
 #pragma once
 
 #include <Eigen/Core>
 
 #include <algorithm>
-#include <cstring>
 
 #include "engine/cpu/buffer_cache.hpp"
 #include "engine/threads.hpp"
 
 namespace ebm::cpu {
 
-/// The register tile: `rows` rows of out by `columns` = 2 packets, all accumulators in registers
-/// (24 of AVX-512's 32 vector registers; 12 of the 16 elsewhere).
+/// The register tile: `rows` rows of out by `columns` = 2 packets, its accumulators and the
+/// operands of one inner term all in vector registers: 12 rows (24 accumulators) where there are
+/// 32 registers (AVX-512), 6 where there are 16, 2 where there are 8.
 template <class T>
 struct GemmTile {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
   static constexpr int packet = Eigen::internal::unpacket_traits<Packet>::size;
   static constexpr int packets_per_row = 2;
   static constexpr Eigen::Index columns = packets_per_row * packet;
-  static constexpr Eigen::Index rows = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 12 : 6;
+  static constexpr int registers = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
+  static constexpr Eigen::Index rows = registers >= 32 ? 12 : registers >= 16 ? 6 : 2;
 };
 
-/// Inner terms per packed panel (kc), rows of op(a) per packed block (mc) and columns of op(b) per
-/// packed block (nc): a panel of op(b) (depth_block × 32 floats, 32 KB) stays in L1 while the rows
-/// stream past it, and a block of op(a) (96 × 256 floats, 96 KB) in L2.
+/// Inner terms per block, rows per block and columns per block. With AVX-512 floats a packed
+/// panel of op(b) (256 terms × 32 columns, 32 KB) is reused by every tile of a block of rows, and a
+/// block's packed tiles of op(a) (96 rows × 256 terms, 96 KB) by every panel.
 constexpr Eigen::Index depth_block = 256;
 constexpr Eigen::Index row_block = 96;
 constexpr Eigen::Index column_block = 512;
 
-/// Where a tile's operands are: A [tile rows, depth] with element (r, k) at a[r·a_row_stride + k·a_depth_stride],
-/// B [depth, tile columns] with row k at b + k·b_stride.
-template <class T>
-struct TileOperands {
-  const T* a;
-  Eigen::Index a_row_stride;
-  Eigen::Index a_depth_stride;
-  const T* b;
-  Eigen::Index b_stride;
-};
+/// How the tile reads op(a)'s rows [tile rows, depth]: along each row (element (r, k) at
+/// a[r·stride + k], an untransposed a in place) or across them (at a[r + k·stride]: a packed tile,
+/// stride the tile's rows, or a transposed a in place).
+enum class RowsRead { Along, Across };
 
-/// out[tile_rows, tile_columns] (+)= A·B over `depth` inner terms: overwrites out when `overwrite`,
-/// else adds to it. Fewer rows or columns than a full tile go through a stack tile (A and B still
-/// hold a full tile, zero-padded).
-template <class T, bool a_depth_contiguous>
-void multiply_tile(Eigen::Index depth, const TileOperands<T>& operands, T* out, Eigen::Index out_stride,
-                   Eigen::Index tile_rows, Eigen::Index tile_columns, bool overwrite) {
+/// out[tile_rows, tile_columns] (+)= op(a)'s tile · op(b)'s panel over `depth` inner terms, with
+/// row k of the panel at b + k·b_stride: overwrites out when `overwrite`, else adds to it. A tile
+/// with fewer rows or columns goes through a stack tile (a and b still hold full ones, padded).
+template <class T, RowsRead read>
+void multiply_tile(Eigen::Index depth, const T* __restrict a, Eigen::Index a_stride, const T* __restrict b,
+                   Eigen::Index b_stride, T* out, Eigen::Index out_stride, Eigen::Index tile_rows,
+                   Eigen::Index tile_columns, bool overwrite) {
   namespace internal = Eigen::internal;
   using Tile = GemmTile<T>;
   using Packet = typename Tile::Packet;
   constexpr int rows = Tile::rows, packets = Tile::packets_per_row, width = Tile::packet;
+  // One of the two strides is 1, known to the compiler.
+  const Eigen::Index row_stride = read == RowsRead::Along ? a_stride : 1;
+  const Eigen::Index depth_stride = read == RowsRead::Along ? 1 : a_stride;
   Packet sums[rows][packets];
 #pragma GCC unroll 16
   for (int r = 0; r < rows; ++r) {
 #pragma GCC unroll 4
     for (int p = 0; p < packets; ++p) sums[r][p] = internal::pset1<Packet>(T(0));
   }
-  const T* __restrict a = operands.a;
-  const T* __restrict b = operands.b;
-  // One stride is 1: the compiler sees which (rows of a read in place, or a packed tile).
-  const Eigen::Index row_stride = a_depth_contiguous ? operands.a_row_stride : 1;
-  const Eigen::Index depth_stride = a_depth_contiguous ? 1 : operands.a_depth_stride;
   for (Eigen::Index k = 0; k < depth; ++k) {
     Packet b_row[packets];
 #pragma GCC unroll 4
-    for (int p = 0; p < packets; ++p) b_row[p] = internal::ploadu<Packet>(b + k * operands.b_stride + p * width);
+    for (int p = 0; p < packets; ++p) b_row[p] = internal::ploadu<Packet>(b + k * b_stride + p * width);
 #pragma GCC unroll 16
     for (int r = 0; r < rows; ++r) {
       const Packet a_value = internal::pset1<Packet>(a[r * row_stride + k * depth_stride]);
@@ -99,7 +94,7 @@ void multiply_tile(Eigen::Index depth, const TileOperands<T>& operands, T* out, 
   }
 }
 
-/// A buffer of `count` elements from the thread's buffer cache, given back when it goes.
+/// A buffer of `count` elements from the calling thread's buffer cache, given back when it goes.
 template <class T>
 class PackBuffer {
  public:
@@ -158,23 +153,34 @@ void pack_panel(const T* m, bool transposed, Eigen::Index extent, Eigen::Index d
   for (Eigen::Index k = 0; k < block_depth; ++k) std::fill(packed + k * width + present, packed + (k + 1) * width, T(0));
 }
 
-/// The packed GEMM: out [rows, cols] = op(a)·op(b), or += when accumulate, for row-major a, b and
-/// out; op(a) is [rows, depth], op(b) [depth, cols]. Operands are read in place where the kernel
-/// can: op(b)'s whole panels when b is not transposed, op(a)'s whole tiles of rows unless a is
-/// transposed with its elements more than 4 KB apart (they would share L1 sets); the rest is packed
-/// and zero-padded. The rows are split evenly between the threads set by set_num_threads (OpenMP)
-/// when there is enough work; each element's terms are summed in the same order whatever the threads.
+/// Whether a tile can read op(a) in place: 12 rows (or inner terms) a multiple of 4 KB apart would
+/// all fall in one L1 set, more than its 8 ways hold.
+template <class T>
+bool spread_over_cache_sets(Eigen::Index stride) {
+  return stride * Eigen::Index(sizeof(T)) % 4096 != 0;
+}
+
+/// The GEMM: out [rows, cols] = op(a)·op(b), or += when accumulate, for row-major a, b and out;
+/// op(a) is [rows, depth], op(b) [depth, cols]. A tile reads op(b)'s whole panels in place when b
+/// is not transposed, and op(a)'s whole tiles of rows in place when their stride allows (along an
+/// untransposed a's rows, across a transposed a's); the rest is packed and zero-padded. The rows
+/// are split evenly between the threads set by set_num_threads (OpenMP) when there is enough
+/// work; each element's terms are summed in the same order whatever the threads.
 template <class T>
 void packed_product(const T* a, bool transpose_a, const T* b, bool transpose_b, T* out, Eigen::Index rows,
                     Eigen::Index cols, Eigen::Index depth, bool accumulate) {
   using Tile = GemmTile<T>;
   constexpr Eigen::Index tile_rows = Tile::rows, tile_columns = Tile::columns;
-  const bool a_in_place = !transpose_a || rows * Eigen::Index(sizeof(T)) <= 4096;
+  const bool a_in_place = spread_over_cache_sets<T>(transpose_a ? rows : depth);
   // One thread per two tiles of rows at least, and only for products worth a fork (64³ terms).
   const Eigen::Index enough_rows = rows / (2 * tile_rows);
   const int threads =
       rows * cols * depth < 64 * 64 * 64 ? 1 : int(std::clamp<Eigen::Index>(enough_rows, 1, num_threads()));
   const Eigen::Index rows_per_thread = ((rows + threads - 1) / threads + tile_rows - 1) / tile_rows * tile_rows;
+  // Each thread's packed tiles of a block of rows, taken here: an allocation that failed inside
+  // the parallel region could not be reported.
+  const Eigen::Index a_pack_size = (row_block + tile_rows - 1) / tile_rows * tile_rows * depth_block;
+  PackBuffer<T> a_packs(threads * a_pack_size);
   for (Eigen::Index column_start = 0; column_start < cols; column_start += column_block) {
     const Eigen::Index block_columns = std::min(column_block, cols - column_start);
     const Eigen::Index panels = (block_columns + tile_columns - 1) / tile_columns;
@@ -191,17 +197,16 @@ void packed_product(const T* a, bool transpose_a, const T* b, bool transpose_b, 
                    tile_columns, b_pack.data() + panel * block_depth * tile_columns);
       }
       // Rows [row_start, row_start + block_rows): their tiles times every panel.
-      const auto multiply_rows = [&](Eigen::Index row_start, Eigen::Index block_rows) {
+      const auto multiply_rows = [&](Eigen::Index row_start, Eigen::Index block_rows, T* a_pack) {
         const Eigen::Index tiles = (block_rows + tile_rows - 1) / tile_rows;
         const auto tile_in_place = [&](Eigen::Index tile) {
           return a_in_place && row_start + (tile + 1) * tile_rows <= rows;
         };
-        PackBuffer<T> a_pack(tiles * block_depth * tile_rows);
         for (Eigen::Index tile = 0; tile < tiles; ++tile) {
           if (tile_in_place(tile)) continue;
           // op(a)'s tile packed as op(a)ᵀ's panel: a transposed is a not transposed, by rows.
           pack_panel(a, !transpose_a, rows, depth, depth_start, block_depth, row_start + tile * tile_rows, tile_rows,
-                     a_pack.data() + tile * block_depth * tile_rows);
+                     a_pack + tile * block_depth * tile_rows);
         }
         for (Eigen::Index panel = 0; panel < panels; ++panel) {
           const Eigen::Index first_column = column_start + panel * tile_columns;
@@ -215,15 +220,14 @@ void packed_product(const T* a, bool transpose_a, const T* b, bool transpose_b, 
             const Eigen::Index height = std::min(tile_rows, rows - first_row);
             T* out_tile = out + first_row * cols + first_column;
             if (!tile_in_place(tile)) {
-              multiply_tile<T, false>(block_depth,
-                                      {a_pack.data() + tile * block_depth * tile_rows, 1, tile_rows, b_panel, b_stride},
-                                      out_tile, cols, height, width, overwrite);
+              multiply_tile<T, RowsRead::Across>(block_depth, a_pack + tile * block_depth * tile_rows, tile_rows,
+                                                 b_panel, b_stride, out_tile, cols, height, width, overwrite);
             } else if (transpose_a) {
-              multiply_tile<T, false>(block_depth, {a + depth_start * rows + first_row, 1, rows, b_panel, b_stride},
-                                      out_tile, cols, height, width, overwrite);
+              multiply_tile<T, RowsRead::Across>(block_depth, a + depth_start * rows + first_row, rows, b_panel,
+                                                 b_stride, out_tile, cols, height, width, overwrite);
             } else {
-              multiply_tile<T, true>(block_depth, {a + first_row * depth + depth_start, depth, 1, b_panel, b_stride},
-                                     out_tile, cols, height, width, overwrite);
+              multiply_tile<T, RowsRead::Along>(block_depth, a + first_row * depth + depth_start, depth, b_panel,
+                                                b_stride, out_tile, cols, height, width, overwrite);
             }
           }
         }
@@ -231,7 +235,7 @@ void packed_product(const T* a, bool transpose_a, const T* b, bool transpose_b, 
       const auto multiply_share = [&](int thread) {
         const Eigen::Index end = std::min(rows, (thread + 1) * rows_per_thread);
         for (Eigen::Index row_start = thread * rows_per_thread; row_start < end; row_start += row_block) {
-          multiply_rows(row_start, std::min(row_block, end - row_start));
+          multiply_rows(row_start, std::min(row_block, end - row_start), a_packs.data() + thread * a_pack_size);
         }
       };
       if (threads == 1) {

@@ -7,7 +7,6 @@
 
 #include <Eigen/Core>
 
-#include <algorithm>
 #include <cstdint>
 
 namespace ebm::cpu {
@@ -21,27 +20,14 @@ struct JetShape {
   int64_t slice_stride() const { return rows * width; }
 };
 
+/// Elements per chunk; a chunk is held as a fixed-size array, what is left of a row after the
+/// full chunks as a dynamic one.
 template <class T>
 constexpr int64_t jet_chunk = 512 / sizeof(T);
-/// A chunk of elements, or what is left of a row after the full chunks.
 template <class T>
 using FullChunk = Eigen::Array<T, jet_chunk<T>, 1>;
 template <class T>
 using PartialChunk = Eigen::Array<T, Eigen::Dynamic, 1, 0, jet_chunk<T>, 1>;
-
-/// Calls body.template operator()<Chunk>(offset, bias column, length) for every chunk of every
-/// row of a [N, W] slice, with Chunk the array type that holds it.
-template <class T, class Body>
-void for_each_chunk(const JetShape& shape, Body&& body) {
-  for (int64_t row = 0; row < shape.rows; ++row) {
-    const int64_t row_start = row * shape.width;
-    int64_t column = 0;
-    for (; column + jet_chunk<T> <= shape.width; column += jet_chunk<T>) {
-      body.template operator()<FullChunk<T>>(row_start + column, column, jet_chunk<T>);
-    }
-    if (column < shape.width) body.template operator()<PartialChunk<T>>(row_start + column, column, shape.width - column);
-  }
-}
 
 /// a = value + bias, σ = σ(a), and silu′ = σ(1 + a(1 − σ)), silu″ = s(2 + at), silu‴ = s(3t + a(1 − 6s))
 /// with s = σ(1 − σ), t = 1 − 2σ.
@@ -62,15 +48,36 @@ struct SiluDerivatives {
   }
 };
 
+/// Calls body.template operator()<Chunk>(offset, derivatives, length) for every chunk of every row
+/// of a [N, W] slice, with Chunk the array type that holds it and the derivatives SiLU's at its
+/// a = products[0] + bias (the third only when asked).
+template <class T, class Body>
+void for_each_chunk(const T* products, const T* bias, const JetShape& shape, bool with_third, Body&& body) {
+  const auto visit = [&]<class Chunk>(int64_t offset, int64_t column, int64_t length) {
+    using In = Eigen::Map<const Chunk>;
+    const SiluDerivatives<Chunk> derivatives(In(products + offset, length), In(bias + column, length), with_third);
+    body.template operator()<Chunk>(offset, derivatives, length);
+  };
+  for (int64_t row = 0; row < shape.rows; ++row) {
+    const int64_t row_start = row * shape.width;
+    int64_t column = 0;
+    for (; column + jet_chunk<T> <= shape.width; column += jet_chunk<T>) {
+      visit.template operator()<FullChunk<T>>(row_start + column, column, jet_chunk<T>);
+    }
+    if (column < shape.width) {
+      visit.template operator()<PartialChunk<T>>(row_start + column, column, shape.width - column);
+    }
+  }
+}
+
 /// out = (silu(a), silu′(a)·Fₘ, silu′(a)·S + silu″(a)·Σₘ Fₘ²) with a = products[0] + bias.
 template <class T>
 void silu_jet(const T* products, const T* bias, const JetShape& shape, T* out) {
   const int64_t stride = shape.slice_stride();
   const int64_t last = shape.slices - 1;
-  for_each_chunk<T>(shape, [&]<class Chunk>(int64_t offset, int64_t column, int64_t length) {
+  for_each_chunk(products, bias, shape, false, [&]<class Chunk>(int64_t offset, const SiluDerivatives<Chunk>& d, int64_t length) {
     using In = Eigen::Map<const Chunk>;
     using Out = Eigen::Map<Chunk>;
-    const SiluDerivatives<Chunk> d(In(products + offset, length), In(bias + column, length), false);
     Chunk squares = Chunk::Zero(length);
     for (int64_t m = 1; m < last; ++m) {
       const In direction(products + m * stride + offset, length);
@@ -90,10 +97,9 @@ template <class T>
 void silu_jet_backward(const T* g, const T* products, const T* bias, const JetShape& shape, T* out) {
   const int64_t stride = shape.slice_stride();
   const int64_t last = shape.slices - 1;
-  for_each_chunk<T>(shape, [&]<class Chunk>(int64_t offset, int64_t column, int64_t length) {
+  for_each_chunk(products, bias, shape, true, [&]<class Chunk>(int64_t offset, const SiluDerivatives<Chunk>& d, int64_t length) {
     using In = Eigen::Map<const Chunk>;
     using Out = Eigen::Map<Chunk>;
-    const SiluDerivatives<Chunk> d(In(products + offset, length), In(bias + column, length), true);
     const In curvature_gradient(g + last * stride + offset, length);  // g_S
     const Chunk twice_second_g = T(2) * d.second * curvature_gradient;
     Chunk squares = Chunk::Zero(length);

@@ -27,9 +27,9 @@ Tensor pack(const Tensor& value, const Tensor& directions, const Tensor& curvatu
 
 void check_jet(const char* op, const Tensor& products, const Tensor& bias) {
   ops::check_compatible(op, products, bias);
-  if (products.dim() != 3 || products.size(0) < 3 || bias.dim() != 1 || bias.size(0) != products.size(2)) {
+  if (products.dim() != 3 || products.size(0) < 2 || bias.dim() != 1 || bias.size(0) != products.size(2)) {
     throw std::invalid_argument(std::string(op) +
-                                ": expects products [K, N, W] with K ≥ 3 (value, at least one direction, curvature) "
+                                ": expects products [K, N, W] with K ≥ 2 (value, M = K − 2 directions, curvature) "
                                 "and bias [W], got products " +
                                 shape_string(products.shape()) + " and bias " + shape_string(bias.shape()));
   }
