@@ -24,7 +24,8 @@ ActivationDerivatives activation_derivatives(Activation activation, const Tensor
 /// One layer of the forward Laplacian on a packed jet (ops.hpp silu_jet): from a layer's products
 /// [K, N, W] (value, M = K − 2 directional derivatives Fₘ, curvature sum S) and its bias [W], with
 /// a = products[0] + bias, the jet after the activation: (σ(a), σ′(a)·Fₘ, σ′(a)·S + σ″(a)·Σₘ Fₘ²).
-/// SiLU's is one kernel (silu_jet); the others are composed from activation_derivatives.
+/// SiLU's is one kernel (silu_jet); the others are composed from activation_derivatives. Other
+/// shapes than K ≥ 2 and a matching bias are refused with std::invalid_argument.
 Tensor activation_jet(Activation activation, const Tensor& products, const Tensor& bias);
 
 /// "relu", "tanh", "sigmoid", "softplus", "silu".
