@@ -460,12 +460,13 @@ TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector a
   // are split between the threads. op(a)'s tiles are packed rather than read in place where their
   // rows or inner terms lie a multiple of 4 KB apart: 1024 rows transposed, depth 1024 not
   // transposed. 96 rows are whole tiles; 600 columns span two column blocks; depth 0 gives zeros.
-  // A single row or column is a matrix–vector product; a tiny product a coefficient loop. Every
+  // Up to 4 rows of a transposed a add scaled rows of b. A single row or column is a
+  // matrix–vector product; a tiny product a coefficient loop. Every
   // product is also accumulated onto what out holds (Backend::matmul with accumulate, as linear's
   // bias is).
   const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1100, 40, 30}, {1024, 20, 40}, {30, 1024, 20},
                                                      {96, 50, 64},    {20, 30, 600},  {24, 0, 40},    {1, 700, 150},
-                                                     {130, 700, 1},   {3, 9, 4}};
+                                                     {130, 700, 1},   {4, 300, 70},   {3, 9, 4}};
   const int threads_before = num_threads();
   for (int threads : {1, 2, 5}) {
     set_num_threads(threads);
