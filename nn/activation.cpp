@@ -7,11 +7,6 @@
 
 namespace ebm::nn {
 
-namespace {
-constexpr Activation all_activations[] = {Activation::ReLU, Activation::Tanh, Activation::Sigmoid,
-                                          Activation::Softplus, Activation::SiLU};
-}
-
 Tensor activate(Activation activation, const Tensor& x) {
   switch (activation) {
     case Activation::ReLU: return relu(x);

@@ -9,6 +9,9 @@
 namespace ebm::nn {
 
 enum class Activation { ReLU, Tanh, Sigmoid, Softplus, SiLU };
+/// Every activation, in the enum's order.
+inline constexpr Activation all_activations[] = {Activation::ReLU, Activation::Tanh, Activation::Sigmoid,
+                                                 Activation::Softplus, Activation::SiLU};
 
 /// relu, tanh, sigmoid, softplus or silu applied elementwise.
 Tensor activate(Activation activation, const Tensor& x);

@@ -335,8 +335,7 @@ TEST_CASE("MLPEnergy: E = MLP(x); gradient and Laplacian against finite differen
 }
 
 TEST_CASE("MLPEnergy: the forward Laplacian equals D backward passes, in value and in parameter gradient") {
-  for (const nn::Activation activation : {nn::Activation::SiLU, nn::Activation::Tanh, nn::Activation::Sigmoid,
-                                          nn::Activation::Softplus, nn::Activation::ReLU}) {
+  for (const nn::Activation activation : nn::all_activations) {
     const std::string name = nn::activation_name(activation);
     CAPTURE(name);
     Generator generator(11);
@@ -392,8 +391,7 @@ TEST_CASE("MLPEnergy: the forward Laplacian's parameter gradient against central
 }
 
 TEST_CASE("MLPEnergy: forward directional derivatives equal the backward passes, in value and in parameter gradient") {
-  for (const nn::Activation activation : {nn::Activation::SiLU, nn::Activation::Tanh, nn::Activation::Sigmoid,
-                                          nn::Activation::Softplus, nn::Activation::ReLU}) {
+  for (const nn::Activation activation : nn::all_activations) {
     const std::string name = nn::activation_name(activation);
     CAPTURE(name);
     Generator generator(16);

@@ -64,8 +64,7 @@ TEST_CASE("activation_jet: every activation's jet of a layer, against its deriva
   // products [K = 4, N = 2, W = 3]: value, two directions, curvature; a = value + bias.
   const Tensor products = sample_input({4, 2, 3}, -2, 2, {}, 60);
   const Tensor bias = sample_input({3}, -1, 1, {}, 61);
-  for (const nn::Activation activation : {nn::Activation::SiLU, nn::Activation::Tanh, nn::Activation::Sigmoid,
-                                          nn::Activation::Softplus, nn::Activation::ReLU}) {
+  for (const nn::Activation activation : nn::all_activations) {
     CAPTURE(nn::activation_name(activation));
     const Tensor a = select(products, 0, 0) + bias;
     const Tensor directions = slice(products, 0, 1, 3);

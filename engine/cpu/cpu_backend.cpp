@@ -14,6 +14,7 @@
 #include "engine/backend.hpp"
 #include "engine/cpu/buffer_cache.hpp"
 #include "engine/cpu/gemm.hpp"
+#include "engine/cpu/silu.hpp"
 #include "engine/cpu/silu_jet.hpp"
 #include "engine/cpu/strided_loop.hpp"
 #include "engine/philox.hpp"
@@ -58,6 +59,16 @@ void for_each_block(int64_t n, Body&& body) {
   for (int64_t start = 0; start < n; start += block_size) body(start, std::min(block_size, n - start));
 }
 
+/// out = f(a, σ(a), start, length) block by block over the array a, with σ evaluated once per block.
+template <class In, class Out, class F>
+void map_with_logistic(const In& input, Out& out, F&& f) {
+  for_each_block(input.size(), [&](int64_t start, int64_t length) {
+    const auto a = input.segment(start, length);
+    const BlockArray<typename In::Scalar> sigma = a.logistic();
+    out.segment(start, length) = f(a, sigma, start, length);
+  });
+}
+
 template <class T>
 ConstArrayMap<T> flat(const Tensor& t) {
   return ConstArrayMap<T>(t.data<T>(), t.numel());
@@ -88,10 +99,8 @@ struct BinaryApply {
       case BinaryKernel::GreaterEqual: out = (x >= y).template cast<T>(); break;
       case BinaryKernel::LessEqual: out = (x <= y).template cast<T>(); break;
       case BinaryKernel::SiluBackward:
-        for_each_block(out.size(), [&](int64_t start, int64_t length) {
-          const auto input = y.segment(start, length);
-          const BlockArray<T> s = input.logistic();
-          out.segment(start, length) = x.segment(start, length) * s * (T(1) + input * (T(1) - s));
+        map_with_logistic(y, out, [&](const auto& a, const auto& sigma, int64_t start, int64_t length) {
+          return x.segment(start, length) * silu_first_derivative(a, sigma);
         });
         break;
     }
@@ -154,18 +163,13 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Relu: y = x.max(T(0)); break;
         case UnaryKernel::Silu: y = x * x.logistic(); break;
         case UnaryKernel::SiluSecondDerivative:
-          for_each_block(x.size(), [&](int64_t start, int64_t length) {
-            const auto input = x.segment(start, length);
-            const BlockArray<T> s = input.logistic();
-            y.segment(start, length) = s * (T(1) - s) * (T(2) + input * (T(1) - T(2) * s));
+          map_with_logistic(x, y, [](const auto& a, const auto& sigma, int64_t, int64_t) {
+            return silu_second_derivative(a, sigma);
           });
           break;
         case UnaryKernel::SiluThirdDerivative:
-          for_each_block(x.size(), [&](int64_t start, int64_t length) {
-            const auto input = x.segment(start, length);
-            const BlockArray<T> sigma = input.logistic();
-            const BlockArray<T> s = sigma * (T(1) - sigma);
-            y.segment(start, length) = s * (T(3) * (T(1) - T(2) * sigma) + input * (T(1) - T(6) * s));
+          map_with_logistic(x, y, [](const auto& a, const auto& sigma, int64_t, int64_t) {
+            return silu_third_derivative(a, sigma);
           });
           break;
       }

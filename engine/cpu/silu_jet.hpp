@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "engine/cpu/silu.hpp"
+
 namespace ebm::cpu {
 
 /// The shape of a packed jet [K, N, W]: slice 0 the values, slices 1 … K − 2 the directional
@@ -29,22 +31,18 @@ using FullChunk = Eigen::Array<T, jet_chunk<T>, 1>;
 template <class T>
 using PartialChunk = Eigen::Array<T, Eigen::Dynamic, 1, 0, jet_chunk<T>, 1>;
 
-/// a = value + bias, σ = σ(a), and silu′ = σ(1 + a(1 − σ)), silu″ = s(2 + at), silu‴ = s(3t + a(1 − 6s))
-/// with s = σ(1 − σ), t = 1 − 2σ.
+/// a = value + bias, σ = σ(a), and silu′(a), silu″(a) and (when asked) silu‴(a) from them.
 template <class Chunk>
 struct SiluDerivatives {
   Chunk a, sigma, first, second, third;
 
   template <class Value, class Bias>
   SiluDerivatives(const Value& value, const Bias& bias, bool with_third) {
-    using T = typename Chunk::Scalar;
     a = value + bias;
     sigma = a.logistic();
-    const Chunk s = sigma * (T(1) - sigma);
-    const Chunk t = T(1) - T(2) * sigma;
-    first = sigma * (T(1) + a * (T(1) - sigma));
-    second = s * (T(2) + a * t);
-    if (with_third) third = s * (T(3) * t + a * (T(1) - T(6) * s));
+    first = silu_first_derivative(a, sigma);
+    second = silu_second_derivative(a, sigma);
+    if (with_third) third = silu_third_derivative(a, sigma);
   }
 };
 
