@@ -121,7 +121,7 @@ TEST_CASE("a Hessian-vector product agrees with finite differences of the gradie
   CHECK(max_relative_error(hessian_vector.to_vector(), finite) < 1e-8);
 }
 
-TEST_CASE("backward accumulates into leaves; zero_grad forgets") {
+TEST_CASE("backward accumulates into leaves — zero_grad forgets") {
   Tensor a = tensor({1, 2}, {2}, DType::Float64).requires_grad_();
   Tensor b = tensor({3, 4}, {2}, DType::Float64).requires_grad_();
   CHECK_FALSE(a.grad().defined());

@@ -1,8 +1,8 @@
 // End-to-end tests of the ebm executable: every subcommand on small step counts, every kind of
 // bad input (exit code and message), the checkpoint round trip, resume, Ctrl-C and the PNG.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -110,7 +110,7 @@ TEST_CASE("datasets and data") {
   check_fails("data --dataset grid --param side --n 10 --out x.csv", 2, "name=number");
 }
 
-TEST_CASE("train writes a checkpoint, a log, samples and a PNG; sample, eval and plot read them") {
+TEST_CASE("train writes a checkpoint, a log, samples and a PNG — sample, eval and plot read them") {
   Scratch scratch("train");
   const Result trained = run("train --dataset eight_gaussians --loss dsm --out run " + kQuickTrain + " --log-every 5");
   CAPTURE(trained.output);

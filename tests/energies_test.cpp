@@ -168,7 +168,7 @@ TEST_CASE("Harmonic: E = ½k‖x‖², ∇E = kx, ΔE = kD") {
   CHECK_THROWS_WITH_AS(Harmonic(-1.0), doctest::Contains("k must be"), std::invalid_argument);
 }
 
-TEST_CASE("Rosenbrock: value, gradient and Laplacian; D ≥ 2 enforced") {
+TEST_CASE("Rosenbrock: value, gradient and Laplacian — D ≥ 2 enforced") {
   const double a = 1.0, b = 100.0;
   const auto value = [&](const Point& x) {
     double s = 0;
@@ -197,7 +197,7 @@ TEST_CASE("Rosenbrock: value, gradient and Laplacian; D ≥ 2 enforced") {
   CHECK_THROWS_WITH_AS(Rosenbrock()(zeros({3, 1})), doctest::Contains("D ≥ 2"), std::invalid_argument);
 }
 
-TEST_CASE("Ackley: value, gradient and Laplacian; a finite gradient at the origin") {
+TEST_CASE("Ackley: value, gradient and Laplacian — a finite gradient at the origin") {
   const double a = 20, b = 0.2, c = 2 * std::numbers::pi;
   const auto parts = [&](const Point& x) {
     const double dimension = static_cast<double>(x.size());
@@ -242,7 +242,7 @@ TEST_CASE("Rastrigin: E = aD + Σ(x² − a cos 2πx), ∇E = 2x + 2πa sin 2πx
                  [&](const Point& x) { return sum_of(x, [&](double v) { return 2 + two_pi * two_pi * a * std::cos(two_pi * v); }); }});
 }
 
-TEST_CASE("GaussianMixture: E = −log Σ wₖN(x; μₖ, σₖ²I), responsibilities in ∇E and ΔE") {
+TEST_CASE("GaussianMixture: E = −log Σ wₖN(x | μₖ, σₖ²I), responsibilities in ∇E and ΔE") {
   const Tensor means = tensor({-1, 0, 1.5, 0.5, 0, -2}, {3, 2}, DType::Float64);
   const Tensor stds = tensor({0.5, 1.0, 0.8}, {3}, DType::Float64);
   const Tensor weights = tensor({2, 1, 1}, {3}, DType::Float64);  // normalised to ½, ¼, ¼
@@ -306,7 +306,7 @@ TEST_CASE("GaussianMixture: E = −log Σ wₖN(x; μₖ, σₖ²I), responsibil
   CHECK_THROWS_WITH_AS(GaussianMixture(means, zeros({2}), weights), doctest::Contains("[3]"), std::invalid_argument);
 }
 
-TEST_CASE("MLPEnergy: E = MLP(x); gradient and Laplacian against finite differences") {
+TEST_CASE("MLPEnergy: E = MLP(x) — gradient and Laplacian against finite differences") {
   Generator generator(5);
   const MLPEnergy energy({2, 16, 16, 1}, nn::Activation::Tanh, generator, DType::Float64);
   CHECK(energy.parameters().size() == 6);
@@ -465,7 +465,7 @@ class AffineEnergy : public EnergyFunction {
 
 }  // namespace
 
-TEST_CASE("default directional_derivatives: linear in x, no curvature; independent of x, neither") {
+TEST_CASE("default directional_derivatives: linear in x, no curvature — independent of x, neither") {
   const Tensor x = sample_input({3, 2}, -1, 1, {}, 23);
   const Tensor directions = sample_input({2, 3, 2}, -1, 1, {}, 24);
   const auto [first, second] = AffineEnergy(true).directional_derivatives(x, directions);

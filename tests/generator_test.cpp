@@ -18,7 +18,7 @@ TEST_CASE("Philox 4x32-10 reproduces the Random123 known-answer vectors") {
         {{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}});
 }
 
-TEST_CASE("a seed gives the same stream; draws continue the stream") {
+TEST_CASE("a seed gives the same stream — draws continue the stream") {
   Generator a(42), b(42), c(43);
   const auto first = randn({1000}, a).to_vector();
   CHECK(first == randn({1000}, b).to_vector());

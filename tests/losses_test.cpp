@@ -400,7 +400,7 @@ TEST_CASE("exact score matching's parameter gradient (third order) agrees with f
                 failure);
 }
 
-TEST_CASE("persistent CD keeps chains in a replay buffer; negatives are available to the caller") {
+TEST_CASE("persistent CD keeps chains in a replay buffer — negatives are available to the caller") {
   Generator generator(51);
   auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1}, nn::Activation::SiLU, generator);
   ContrastiveDivergenceLoss pcd(energy, {.n_steps = 3, .persistent = true, .buffer_size = 100, .generator = &generator});
@@ -417,7 +417,7 @@ TEST_CASE("persistent CD keeps chains in a replay buffer; negatives are availabl
   CHECK(first.metrics.count("energy_gap") == 1);
 }
 
-TEST_CASE("losses refuse bad input with clear messages; a non-finite loss is reported") {
+TEST_CASE("losses refuse bad input with clear messages — a non-finite loss is reported") {
   auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1});
   const Tensor pos = randn({8, 2});
   MLELoss mle(energy);

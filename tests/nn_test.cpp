@@ -60,7 +60,7 @@ TEST_CASE("Linear and MLP: shapes, PyTorch's uniform ±1/√fan_in initialisatio
   CHECK(none.second.to_vector() == std::vector<double>(10, 0.0));
 }
 
-TEST_CASE("activation_jet: every activation's jet of a layer, against its derivatives; shapes refused") {
+TEST_CASE("activation_jet: every activation's jet of a layer, against its derivatives — shapes refused") {
   // products [K = 4, N = 2, W = 3]: value, two directions, curvature; a = value + bias.
   const Tensor products = sample_input({4, 2, 3}, -2, 2, {}, 60);
   const Tensor bias = sample_input({3}, -1, 1, {}, 61);
@@ -138,7 +138,7 @@ TEST_CASE("Adam: the moments are updated in place, so state() is a snapshot and 
   CHECK(snapshot.update_counts[0] == 1);
 }
 
-TEST_CASE("SGD: plain, momentum (buffer starts at g), weight decay; parameters without grad are skipped") {
+TEST_CASE("SGD: plain, momentum (buffer starts at g), weight decay — parameters without grad are skipped") {
   Tensor theta = tensor({1.0}, {1}, DType::Float64).requires_grad_();
   Tensor untouched = tensor({5.0}, {1}, DType::Float64).requires_grad_();
   optim::SGD sgd({theta, untouched}, {.lr = 0.1, .momentum = 0.9});

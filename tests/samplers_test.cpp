@@ -126,7 +126,7 @@ TEST_CASE("noise_scale τ makes Langevin target exp(−E/τ²)") {
   CHECK(std::abs(variance - expected) < 5 * expected * std::sqrt(2.0 / static_cast<double>(v.size())));
 }
 
-TEST_CASE("MALA is exact for any step size; its acceptance ratio checked by hand") {
+TEST_CASE("MALA is exact for any step size — its acceptance ratio checked by hand") {
   auto unit = std::make_shared<energies::Harmonic>();
   MALA mala(unit, {.step_size = 0.5});
   // E = x²/2, η = 0.5, x = 0.3, y = −0.8:
@@ -168,7 +168,7 @@ TEST_CASE("DoubleWell: the fraction of chains in each well matches the analytic 
   for (double mass : quadrant) CHECK(std::abs(mass - 0.25) < 5 * std::sqrt(0.25 * 0.75 / static_cast<double>(n)));
 }
 
-TEST_CASE("seeds reproduce runs bit for bit; sampling records nothing on the tape") {
+TEST_CASE("seeds reproduce runs bit for bit — sampling records nothing on the tape") {
   Generator generator(7);
   const auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 16, 1}, nn::Activation::SiLU, generator);
   const Tensor x0 = randn({32, 2}, generator).requires_grad_();
@@ -188,7 +188,7 @@ TEST_CASE("seeds reproduce runs bit for bit; sampling records nothing on the tap
   }
 }
 
-TEST_CASE("HMC uses T·L + 1 gradient evaluations; Langevin T, MALA T + 1 (user-defined energy)") {
+TEST_CASE("HMC uses T·L + 1 gradient evaluations — Langevin T, MALA T + 1 (user-defined energy)") {
   auto counting = std::make_shared<CountingEnergy>();
   Generator generator(8);
   HamiltonianMonteCarlo hmc(counting, {.step_size = 0.1, .n_leapfrog = 5});
