@@ -2,6 +2,7 @@
 // error of the estimate, written next to each check; seeds are fixed, so runs are reproducible.
 #include <cmath>
 #include <memory>
+#include <numbers>
 
 #include "test_support.hpp"
 
@@ -95,8 +96,11 @@ TEST_CASE("HMC samples the correlated Gaussian, with scalar and diagonal mass") 
 
 TEST_CASE("ULA is biased by O(η): its stationary covariance is (P − ηP²/2)⁻¹, not Σ") {
   // For x' = x − ηP(x − μ) + √(2η)ξ the stationary covariance C solves C = (I − ηP)C(I − ηP) + 2ηI,
-  // so C = 2η(2ηP − η²P²)⁻¹ = (P − ηP²/2)⁻¹ (P and C commute); for small η, C = Σ + ηI/2 + O(η²).
-  const double eta = 0.05;
+  // so C = 2η(2ηP − η²P²)⁻¹ = (P − ηP²/2)⁻¹ (P and C commute). Along an eigenvector of Σ with
+  // variance λ, C's variance is λ/(1 − η/(2λ)). η = 0.2 doubles the narrow direction u = (1, −1)/√2
+  // (λ = 0.2 → 0.4) and takes the wide one (1, 1)/√2 from 1.8 to 1.8/(1 − 1/18) ≈ 1.906; the chains
+  // contract by 1 − η/λ per step (0.889 at worst), so 300 steps forget the start.
+  const double eta = 0.2;
   const double det = 1 - 0.64;
   const double p[2][2] = {{1 / det, -0.8 / det}, {-0.8 / det, 1 / det}};
   double a[2][2];  // P − ηP²/2
@@ -105,13 +109,23 @@ TEST_CASE("ULA is biased by O(η): its stationary covariance is (P − ηP²/2)�
   }
   const double a_det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
   const double expected[2][2] = {{a[1][1] / a_det, -a[0][1] / a_det}, {-a[1][0] / a_det, a[0][0] / a_det}};
-  CHECK(std::abs(expected[0][0] - (1 + eta / 2)) < 0.01);
+  const double narrow = 0.2 / (1 - eta / (2 * 0.2)), wide = 1.8 / (1 - eta / (2 * 1.8));
+  CHECK(expected[0][0] == doctest::Approx((wide + narrow) / 2).epsilon(1e-12));
+  CHECK(expected[0][1] == doctest::Approx((wide - narrow) / 2).epsilon(1e-12));
 
   Generator generator(3);
+  const int64_t n = 10000;
   LangevinDynamics ula(correlated_gaussian(), {.step_size = eta});
-  const Tensor samples = ula.sample(randn({4000, 2}, generator, DType::Float64), 500, generator);
+  const Tensor samples = ula.sample(randn({n, 2}, generator, DType::Float64), 300, generator);
   check_moments(samples, kMean, expected);
   CHECK(ula.diagnostics().acceptance_rate.empty());
+
+  // The variance along u is 0.4, not Σ's 0.2: 35 of its standard errors 0.4·√(2/N) apart.
+  const Moments m = moments(samples);
+  const double along_u = (m.cov[0][0] + m.cov[1][1]) / 2 - m.cov[0][1];
+  const double standard_error = narrow * std::sqrt(2.0 / static_cast<double>(n));
+  CHECK(std::abs(along_u - narrow) < 5 * standard_error);
+  CHECK(std::abs(along_u - 0.2) > 20 * standard_error);
 }
 
 TEST_CASE("noise_scale τ makes Langevin target exp(−E/τ²)") {
@@ -152,7 +166,7 @@ TEST_CASE("MALA is exact for any step size — its acceptance ratio checked by h
   CHECK(std::abs(variance - 1) < 5 * std::sqrt(2.0 / static_cast<double>(v.size())));
 }
 
-TEST_CASE("DoubleWell: the fraction of chains in each well matches the analytic mass") {
+TEST_CASE("DoubleWell: the fraction of chains in each well and E[x²] match the analytic target") {
   // E = 2Σᵢ(xᵢ² − 1)² in D = 2 is symmetric in each coordinate: each quadrant holds mass ¼.
   // Chains start in one well; with η = 0.02 for 2,000 steps (40 time units) they cross the
   // barrier many times. Standard error of a fraction: √(¼·¾/N).
@@ -166,6 +180,24 @@ TEST_CASE("DoubleWell: the fraction of chains in each well matches the analytic 
     quadrant[index] += 1.0 / static_cast<double>(n);
   }
   for (double mass : quadrant) CHECK(std::abs(mass - 0.25) < 5 * std::sqrt(0.25 * 0.75 / static_cast<double>(n)));
+
+  // Each coordinate has density ∝ exp(−2(x² − 1)²); its moments E[x²], E[x⁴] by the trapezoid rule
+  // on [−4, 4] (the tails beyond carry less than e⁻³⁰⁰). The symmetric quadrant masses hold for any
+  // even density; E[x²] pins the shape of the wells. Standard error: √(Var x²/(2N)) over 2N coordinates.
+  double mass = 0, second = 0, fourth = 0;
+  const double h = 1e-4;
+  for (double x = -4; x <= 4 + h / 2; x += h) {
+    const double weight = std::exp(-2 * (x * x - 1) * (x * x - 1)) * ((x < -4 + h / 2 || x > 4 - h / 2) ? 0.5 : 1.0);
+    mass += weight;
+    second += weight * x * x;
+    fourth += weight * x * x * x * x;
+  }
+  second /= mass;
+  fourth /= mass;
+  double sample_second = 0;
+  for (double value : v) sample_second += value * value / static_cast<double>(v.size());
+  CHECK(std::abs(sample_second - second) < 5 * std::sqrt((fourth - second * second) / static_cast<double>(v.size())));
+  CHECK(std::abs(second - 1) > 0.05);  // the check above tells the target from a unit-variance Gaussian
 }
 
 TEST_CASE("seeds reproduce runs bit for bit — sampling records nothing on the tape") {
@@ -208,22 +240,43 @@ TEST_CASE("HMC uses T·L + 1 gradient evaluations — Langevin T, MALA T + 1 (us
 }
 
 TEST_CASE("step-size schedules, thinning, trajectory and mean energy per step") {
+  // T = 9 steps: t/(T − 1) is ¼, ½, ¾ at t = 2, 4, 6, where the four schedules all differ.
   const double eta = 0.1, r = 0.1;
+  const int64_t n_steps = 9;
+  const auto expected_step = [&](Schedule schedule, double u) {
+    switch (schedule) {
+      case Schedule::Constant: return eta;
+      case Schedule::Exponential: return eta * std::pow(r, u);
+      case Schedule::Linear: return eta * (1 - (1 - r) * u);
+      case Schedule::Cosine: return eta * (r + (1 - r) * (1 + std::cos(std::numbers::pi * u)) / 2);
+    }
+    return std::nan("");
+  };
+  CHECK(expected_step(Schedule::Linear, 0.25) != doctest::Approx(expected_step(Schedule::Cosine, 0.25)));
   for (Schedule schedule : {Schedule::Constant, Schedule::Exponential, Schedule::Linear, Schedule::Cosine}) {
+    CAPTURE(static_cast<int>(schedule));
     LangevinDynamics langevin(std::make_shared<energies::Harmonic>(),
                               {.step_size = eta, .chain = {.schedule = schedule, .final_step_ratio = r, .thinning = 3,
                                                            .keep_trajectory = true}});
     Generator generator(9);
-    langevin.sample(zeros({5, 2}), 11, generator);
+    const Tensor x0 = full({5, 2}, 2.0);  // E = ½‖x‖² = 4 for every chain
+    const Tensor last = langevin.sample(x0, n_steps, generator);
     const SamplerDiagnostics& d = langevin.diagnostics();
-    CHECK(d.step_sizes.size() == 11);
-    CHECK(d.mean_energy.size() == 11);
-    CHECK(d.trajectory.size() == 1 + 11 / 3);
-    CHECK(d.step_sizes.front() == doctest::Approx(eta));
-    CHECK(d.step_sizes.back() == doctest::Approx(schedule == Schedule::Constant ? eta : r * eta));
-    const double middle = d.step_sizes[5];  // t/(T−1) = ½
-    if (schedule == Schedule::Exponential) CHECK(middle == doctest::Approx(eta * std::sqrt(r)));
-    if (schedule == Schedule::Linear || schedule == Schedule::Cosine) CHECK(middle == doctest::Approx(eta * (1 + r) / 2));
+    REQUIRE(d.step_sizes.size() == 9);
+    for (int64_t t = 0; t < n_steps; ++t) {
+      CAPTURE(t);
+      CHECK(d.step_sizes[static_cast<std::size_t>(t)] == doctest::Approx(expected_step(schedule, t / 8.0)).epsilon(1e-12));
+    }
+    CHECK(d.step_sizes.back() == doctest::Approx(schedule == Schedule::Constant ? eta : r * eta).epsilon(1e-12));
+    // The trajectory holds x0 and the states after steps 3, 6 and 9; the last is the result.
+    REQUIRE(d.trajectory.size() == 1 + 9 / 3);
+    CHECK(d.trajectory.front().to_vector() == x0.to_vector());
+    CHECK(d.trajectory.back().to_vector() == last.to_vector());
+    CHECK(d.trajectory[1].to_vector() != d.trajectory[2].to_vector());
+    // mean_energy[t] is the mean of E(x_t) before step t: the first is E(x0) = 4.
+    REQUIRE(d.mean_energy.size() == 9);
+    CHECK(d.mean_energy.front() == doctest::Approx(4.0).epsilon(1e-6));
+    CHECK(d.mean_energy[1] != doctest::Approx(4.0));
   }
 }
 
@@ -260,24 +313,55 @@ class SmoothedGaussian : public EnergyFunction, public energies::NoiseConditiona
 
 }  // namespace
 
-TEST_CASE("annealed Langevin: levels in order, αᵢ = ε·σᵢ²/σ_L², and the last level's target") {
+TEST_CASE("annealed Langevin: levels in order, αᵢ = ε·σᵢ²/σ_L², and the chains' exact variance") {
   auto energy = std::make_shared<SmoothedGaussian>();
-  AnnealedLangevin annealed(energy, {.sigmas = {2.0, 1.0, 0.5, 0.1}, .step_size = 0.01, .steps_per_level = 100});
+  const std::vector<double> sigmas = {2.0, 1.0, 0.5, 0.1};
+  const double epsilon = 0.01;
+  AnnealedLangevin annealed(energy, {.sigmas = sigmas, .step_size = epsilon, .steps_per_level = 100});
   Generator generator(12);
+  const double start_variance = 25;
   const std::vector<double> v = annealed.sample(randn({10000, 1}, generator, DType::Float64) * 5.0, generator).to_vector();
-  CHECK(energy->levels == std::vector<double>{2.0, 1.0, 0.5, 0.1});
+  CHECK(energy->levels == sigmas);
   const auto& sizes = annealed.diagnostics().step_sizes;
   REQUIRE(sizes.size() == 400);
   CHECK(sizes[0] == doctest::Approx(0.01 * 400));
   CHECK(sizes[100] == doctest::Approx(0.01 * 100));
   CHECK(sizes[399] == doctest::Approx(0.01));
-  // The last level targets N(0, 1 + σ_L²) with ULA's factor 1/(1 − α/(2(1 + σ_L²))).
-  double variance = 0;
-  for (double value : v) variance += value * value / static_cast<double>(v.size());
-  const double target = 1.01 / (1 - 0.01 / (2 * 1.01));
-  CHECK(std::abs(variance - target) < 5 * target * std::sqrt(2.0 / static_cast<double>(v.size())));
+  // Each step x' = (1 − αᵢ/(1 + σᵢ²))x + √(2αᵢ)ξ is linear and Gaussian, so from x0 ~ N(0, 25) the
+  // chains are exactly N(0, v) with v' = (1 − αᵢ/(1 + σᵢ²))²v + 2αᵢ, level after level. After 100
+  // steps at α = 0.01 the last level has not settled: v ≈ 1.066, not its stationary 1.015.
+  double variance = start_variance;
+  for (double sigma : sigmas) {
+    const double alpha = epsilon * sigma * sigma / (0.1 * 0.1);
+    for (int step = 0; step < 100; ++step) variance = std::pow(1 - alpha / (1 + sigma * sigma), 2) * variance + 2 * alpha;
+  }
+  const double stationary = 1.01 / (1 - epsilon / (2 * 1.01));
+  CHECK(variance - stationary > 0.04);
+  double sample_variance = 0;
+  for (double value : v) sample_variance += value * value / static_cast<double>(v.size());
+  // The mean is known (0), so the estimate's standard error is v·√(2/N).
+  CHECK(std::abs(sample_variance - variance) < 5 * variance * std::sqrt(2.0 / static_cast<double>(v.size())));
   CHECK_THROWS_WITH_AS(AnnealedLangevin(energy, {.sigmas = {0.5, 1.0}}), doctest::Contains("strictly decreasing"),
                        std::invalid_argument);
+}
+
+TEST_CASE("annealed Langevin with n_steps not a multiple of the levels: ⌊T/L⌋ per level, the rest at the last") {
+  auto energy = std::make_shared<SmoothedGaussian>();
+  AnnealedLangevin annealed(energy, {.sigmas = {2.0, 1.0, 0.5, 0.1}, .step_size = 0.01});
+  Generator generator(14);
+  annealed.sample(zeros({3, 2}, DType::Float64), 10, generator);
+  CHECK(energy->levels == std::vector<double>{2.0, 1.0, 0.5, 0.1});
+  const std::vector<double> expected = {4, 4, 1, 1, 0.25, 0.25, 0.01, 0.01, 0.01, 0.01};  // 2, 2, 2, 4 steps
+  const auto& sizes = annealed.diagnostics().step_sizes;
+  REQUIRE(sizes.size() == expected.size());
+  for (std::size_t t = 0; t < sizes.size(); ++t) CHECK(sizes[t] == doctest::Approx(expected[t]).epsilon(1e-12));
+
+  // Fewer steps than levels: every level is set in turn, and all the steps run at the last.
+  energy->levels.clear();
+  annealed.sample(zeros({3, 2}, DType::Float64), 3, generator);
+  CHECK(energy->levels == std::vector<double>{2.0, 1.0, 0.5, 0.1});
+  CHECK(annealed.diagnostics().step_sizes == std::vector<double>(3, annealed.level_step_size(3)));
+  CHECK(annealed.level_step_size(3) == doctest::Approx(0.01).epsilon(1e-12));
 }
 
 TEST_CASE("replay buffer: distinct slots, re-initialisation from the box, write-back") {
