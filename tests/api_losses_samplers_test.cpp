@@ -1,4 +1,5 @@
 // The "samplers" and "losses" sections of ../shared/API.md, written as users write them.
+#include <cmath>
 #include <memory>
 
 #include "test_support.hpp"
@@ -16,12 +17,17 @@ TEST_CASE("API.md samplers section: names and call shapes") {
       std::make_unique<MALA>(energy), std::make_unique<MALA>(energy, mala_options),
       std::make_unique<HamiltonianMonteCarlo>(energy), std::make_unique<HamiltonianMonteCarlo>(energy, hmc_options),
       std::make_unique<AnnealedLangevin>(energy), std::make_unique<AnnealedLangevin>(energy, annealed_options)};
-  Generator generator(1);
+  const Tensor x0 = randn({4, 2});
   for (auto& sampler : samplers) {
     const Tensor x = sampler->sample(randn({4, 2}), 8);
-    const Tensor y = sampler->sample(randn({4, 2}), 8, generator);
     CHECK(x.shape() == Shape{4, 2});
+    // The chains move, record nothing, and the generator's seed fixes the draws.
+    Generator generator(1), same_seed(1);
+    const Tensor y = sampler->sample(x0, 8, generator);
     CHECK(y.shape() == Shape{4, 2});
+    CHECK(y.to_vector() != x0.to_vector());
+    CHECK_FALSE(y.requires_grad());
+    CHECK(sampler->sample(x0, 8, same_seed).to_vector() == y.to_vector());
   }
 }
 
@@ -38,8 +44,30 @@ TEST_CASE("API.md losses section: names and call shapes") {
   SMOptions sm_options{.method = TraceMethod::Exact, .n_probes = 1};
   DSMOptions dsm_options{.sigmas = {0.1}, .weight_by_sigma_squared = true};
   SSMOptions ssm_options{.n_projections = 1, .projection = Projection::Gaussian, .variance_reduced = false};
-  CHECK((Regularization::None != Regularization::L1 && TraceMethod::Hutchinson != TraceMethod::Exact));
-  CHECK((Projection::Rademacher != Projection::Sphere));
+  // Regularization: R(θ) = Σ|θ| (L1) or Σθ² (L2); none for None.
+  const Tensor theta = tensor({1.5, -2.0}, {2}, DType::Float64);
+  CHECK(parameter_penalty({theta}, Regularization::L1).item() == 3.5);
+  CHECK(parameter_penalty({theta}, Regularization::L2).item() == 6.25);
+  CHECK_FALSE(parameter_penalty({theta}, Regularization::None).defined());
+  // TraceMethod and Projection on E = ½‖x‖² (∇²E = I): Rademacher probes and projections on the
+  // sphere of radius √D give vᵀIv = D = 2 exactly, so Hutchinson's trace equals the exact one;
+  // Gaussian projections give ‖v‖², only 2 on average.
+  auto harmonic = std::make_shared<energies::Harmonic>();
+  const Tensor points = randn({16, 2}, default_generator(), DType::Float64);
+  ScoreMatchingLoss exact(harmonic, {.method = TraceMethod::Exact});
+  ScoreMatchingLoss hutchinson(harmonic, {.method = TraceMethod::Hutchinson, .probe = Projection::Rademacher});
+  CHECK(exact(points).metrics.at("hessian_trace") == doctest::Approx(2).epsilon(1e-12));
+  CHECK(hutchinson(points).metrics.at("hessian_trace") == doctest::Approx(2).epsilon(1e-12));
+  for (Projection projection : {Projection::Rademacher, Projection::Sphere, Projection::Gaussian}) {
+    CAPTURE(static_cast<int>(projection));
+    SlicedScoreMatchingLoss sliced(harmonic, {.projection = projection});
+    const double projected = sliced(points).metrics.at("hessian_projection");
+    if (projection == Projection::Gaussian) {
+      CHECK(std::abs(projected - 2) > 1e-6);
+    } else {
+      CHECK(projected == doctest::Approx(2).epsilon(1e-12));
+    }
+  }
 
   std::unique_ptr<Loss> losses[] = {
       std::make_unique<MLELoss>(energy), std::make_unique<MLELoss>(energy, mle_options),
@@ -53,12 +81,15 @@ TEST_CASE("API.md losses section: names and call shapes") {
   for (auto& loss_function : losses) {
     Loss& objective = *loss_function;
     auto [loss, metrics] = objective(x, neg);
-    loss.backward();
+    CHECK(metrics.at("loss") == loss.item());
+    // The energy's parameters, and NCE's log Z.
     const std::vector<Tensor> parameters = objective.parameters();
-    CHECK(parameters.size() >= 4);
-    CHECK(metrics.count("loss") == 1);
+    CHECK(parameters.size() == energy->parameters().size() + (dynamic_cast<NCELoss*>(&objective) != nullptr ? 1 : 0));
+    for (Tensor parameter : parameters) parameter.zero_grad();
+    loss.backward();
+    CHECK(parameters[0].grad().defined());  // every loss reaches the first layer's weights
     LossOutput output = objective(x, neg);
-    CHECK(output.loss.numel() == 1);
+    CHECK(output.metrics.at("loss") == output.loss.item());
   }
   class NoiseOnly : public NoiseDistribution {
    public:
@@ -66,6 +97,10 @@ TEST_CASE("API.md losses section: names and call shapes") {
     Tensor log_prob(const Tensor& x) const override { return -0.5 * sum(square(x), 1) - std::log(2 * M_PI); }
   };
   NCELoss custom_noise(energy, {.noise = std::make_shared<NoiseOnly>()});
-  CHECK(custom_noise(x).metrics.count("accuracy") == 1);
+  // Accuracy is a fraction of the 16 data and 16 noise points.
+  const double accuracy = custom_noise(x).metrics.at("accuracy");
+  CHECK(accuracy >= 0);
+  CHECK(accuracy <= 1);
+  CHECK(accuracy * 32 == doctest::Approx(std::round(accuracy * 32)).epsilon(1e-12));
   CHECK_THROWS_AS(make_loss("unknown", energy), std::invalid_argument);
 }

@@ -1,6 +1,7 @@
 // The tape: higher-order gradients, accumulation, graph freeing, and every error path.
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <string>
 
@@ -172,12 +173,20 @@ TEST_CASE("nothing is recorded without grad mode or without an input that requir
 
 TEST_CASE("a chain of 1,000,000 ops backpropagates and is freed without recursion") {
   Tensor x = tensor({1.0}, {1}, DType::Float64).requires_grad_();
-  Tensor y = x;
-  for (int i = 0; i < 1000000; ++i) y = y * 1.000001;
+  Tensor y = x * 1.000001;
+  const std::weak_ptr<Node> first_node = y.grad_fn();
+  for (int i = 1; i < 1000000; ++i) y = y * 1.000001;
+  const std::weak_ptr<Node> last_node = y.grad_fn();
   const Tensor gradient = grad(sum(y), {x})[0];
   CHECK(gradient.item() == doctest::Approx(std::pow(1.000001, 1e6)).epsilon(1e-9));
-  y = Tensor();  // the whole chain is released here, iteratively
-  CHECK(x.requires_grad());
+  // The chain holds x (through its leaf's accumulator) until it is released, iteratively.
+  CHECK_FALSE(first_node.expired());
+  CHECK(x.impl().use_count() > 1);
+  y = Tensor();
+  CHECK(last_node.expired());
+  CHECK(first_node.expired());
+  CHECK(x.impl()->grad_accumulator.expired());
+  CHECK(x.impl().use_count() == 1);
 }
 
 TEST_CASE("NaN propagates through amax wherever it sits") {

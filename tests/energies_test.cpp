@@ -1,5 +1,6 @@
 // Every built-in energy against its closed-form value, gradient and Laplacian (float64), and a
 // user-defined energy trained end to end.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -197,7 +198,7 @@ TEST_CASE("Rosenbrock: value, gradient and Laplacian — D ≥ 2 enforced") {
   CHECK_THROWS_WITH_AS(Rosenbrock()(zeros({3, 1})), doctest::Contains("D ≥ 2"), std::invalid_argument);
 }
 
-TEST_CASE("Ackley: value, gradient and Laplacian — a finite gradient at the origin") {
+TEST_CASE("Ackley: value, gradient and Laplacian — at the cusp at the origin ∇E = 0 and ΔE = e·c²") {
   const double a = 20, b = 0.2, c = 2 * std::numbers::pi;
   const auto parts = [&](const Point& x) {
     const double dimension = static_cast<double>(x.size());
@@ -225,11 +226,24 @@ TEST_CASE("Ackley: value, gradient and Laplacian — a finite gradient at the or
   };
   check_against(Ackley(), sample_input({5, 3}, -2, 2, {}, 6), {value, gradient, laplacian}, 1e-9);
 
-  const Ackley ackley;
-  const Tensor origin = zeros({1, 2}, DType::Float64);
-  CHECK(ackley(origin).item() == doctest::Approx(0.0).epsilon(1e-12));
-  CHECK(ackley.gradient(origin).to_vector() == std::vector<double>{0.0, 0.0});
-  for (double value : ackley.laplacian(origin).to_vector()) CHECK(std::isfinite(value));
+  // At the origin the radial part −a·e^{−br} is a cusp. The code selects r = 0 there through a
+  // where whose untaken branch passes no derivative, so the radial part contributes 0 to ∇E and ΔE
+  // (docs/energies.md, "The origin"). The periodic part −e^m, m = (1/D)Σcos(cxᵢ), has
+  //   ∂²(−e^m)/∂xᵢ² = e^m·(c²cos(cxᵢ)/D − c²sin²(cxᵢ)/D²),
+  // which at x = 0 (m = 1, cos = 1, sin = 0) is e·c²/D; summed over the D coordinates ΔE(0) = e·c²,
+  // whatever D, a and b.
+  for (const auto& [ackley, c_origin] : {std::pair{Ackley(), c}, std::pair{Ackley(5, 0.5, 3), 3.0}}) {
+    for (int64_t dimension : {1, 2, 5}) {
+      CAPTURE(dimension);
+      const Tensor origin = zeros({1, dimension}, DType::Float64);
+      CHECK(ackley(origin).item() == doctest::Approx(0.0).epsilon(1e-12));
+      CHECK(ackley.gradient(origin).to_vector() == std::vector<double>(static_cast<std::size_t>(dimension), 0.0));
+      const double expected = std::numbers::e * c_origin * c_origin;  // 107.31 with the default c = 2π
+      CHECK(ackley.laplacian(origin).item() == doctest::Approx(expected).epsilon(1e-12));
+      CHECK(ackley.directional_derivatives(origin, unit_directions(1, dimension)).second.item() ==
+            doctest::Approx(expected).epsilon(1e-12));
+    }
+  }
 }
 
 TEST_CASE("Rastrigin: E = aD + Σ(x² − a cos 2πx), ∇E = 2x + 2πa sin 2πx, ΔE = Σ(2 + 4π²a cos 2πx)") {
@@ -296,10 +310,33 @@ TEST_CASE("GaussianMixture: E = −log Σ wₖN(x | μₖ, σₖ²I), responsibi
                    }
                    return s + mean_u[0] * mean_u[0] + mean_u[1] * mean_u[1];
                  }});
-  // Far from every mean the energy and its gradient stay finite (a stable logsumexp).
-  const Tensor far = tensor({300, -400}, {1, 2}, DType::Float32);
-  CHECK(std::isfinite(mixture(far).item()));
-  for (double g : mixture.gradient(far).to_vector()) CHECK(std::isfinite(g));
+  // Far from every mean the densities underflow, but the log-sum-exp form stays exact:
+  //   ℓₖ = log wₖ − (D/2)log(2πσₖ²) − ‖x − μₖ‖²/(2σₖ²),  M = maxₖ ℓₖ,
+  //   E = −M − log Σₖ e^{ℓₖ − M},  rₖ = e^{ℓₖ − M}/Σⱼ e^{ℓⱼ − M},  ∇E = Σₖ rₖ(x − μₖ)/σₖ².
+  // At (300, −400) the widest component (σ = 1) dominates: E ≈ 1.2475e5, ∇E ≈ x − μ₂ = (298.5, −400.5).
+  const Point far_point = {300, -400};
+  std::vector<double> log_terms;
+  for (int k = 0; k < 3; ++k) {
+    double squared = 0;
+    for (int j = 0; j < 2; ++j) squared += std::pow(far_point[j] - mu[static_cast<std::size_t>(k * 2 + j)], 2);
+    log_terms.push_back(std::log(w[k]) - std::log(2 * std::numbers::pi * sigma[k] * sigma[k]) - squared / (2 * sigma[k] * sigma[k]));
+  }
+  const double largest = *std::max_element(log_terms.begin(), log_terms.end());
+  double normaliser = 0;
+  for (double l : log_terms) normaliser += std::exp(l - largest);
+  const double far_energy = -largest - std::log(normaliser);
+  Point far_gradient(2, 0.0);
+  for (int k = 0; k < 3; ++k) {
+    const double r = std::exp(log_terms[k] - largest) / normaliser;
+    for (int j = 0; j < 2; ++j) far_gradient[j] += r * (far_point[j] - mu[static_cast<std::size_t>(k * 2 + j)]) / (sigma[k] * sigma[k]);
+  }
+  for (const auto& [dtype, tolerance] : {std::pair{DType::Float64, 1e-12}, std::pair{DType::Float32, 1e-6}}) {
+    CAPTURE(dtype_name(dtype));
+    const GaussianMixture typed(means.to(dtype), stds.to(dtype), weights.to(dtype));
+    const Tensor far = tensor(far_point, {1, 2}, dtype);
+    CHECK(max_relative_error(typed(far).to_vector(), {far_energy}) < tolerance);
+    CHECK(max_relative_error(typed.gradient(far).to_vector(), far_gradient) < tolerance);
+  }
 
   CHECK_THROWS_WITH_AS(GaussianMixture(means, tensor({0.5, 0, 1}, {3}), weights), doctest::Contains("std"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(GaussianMixture(means, stds, tensor({1, -1, 1}, {3})), doctest::Contains("weight"), std::invalid_argument);

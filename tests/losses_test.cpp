@@ -239,6 +239,182 @@ TEST_CASE("MLE, CD and NCE losses: values and metrics by hand") {
 
 namespace {
 
+/// E(x) = x·w + b with learnable w [2] and b [1]: ∇_w E = x and ∂E/∂b = 1, so the gradient of any
+/// mean of energies is the same mean of the points.
+class LinearEnergy : public energies::EnergyFunction {
+ public:
+  LinearEnergy(double w1, double w2, double b)
+      : w_(tensor({w1, w2}, {2, 1}, DType::Float64).requires_grad_()), b_(tensor({b}, {1}, DType::Float64).requires_grad_()) {}
+  Tensor energy(const Tensor& x) const override { return reshape(matmul(x, w_), {-1}) + b_; }
+  std::vector<Tensor> parameters() const override { return {w_, b_}; }
+
+ private:
+  Tensor w_;
+  Tensor b_;
+};
+
+/// Mean over the rows of x [N, 2] of E = x·w + b, and of the points themselves.
+struct LinearMeans {
+  double energy = 0;
+  std::vector<double> point = {0, 0};
+};
+
+LinearMeans linear_means(const std::vector<double>& x, double w1, double w2, double b) {
+  LinearMeans m;
+  const double n = static_cast<double>(x.size() / 2);
+  for (std::size_t i = 0; i < x.size(); i += 2) {
+    m.energy += (x[i] * w1 + x[i + 1] * w2 + b) / n;
+    m.point[0] += x[i] / n;
+    m.point[1] += x[i + 1] / n;
+  }
+  return m;
+}
+
+double softplus_of(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+double sigmoid_of(double v) { return 1 / (1 + std::exp(-v)); }
+
+}  // namespace
+
+TEST_CASE("MLE with Regularization::L1: L = mean E⁺ − α·mean E⁻ + λΣ|θ|, gradient mean x⁺ − α·mean x⁻ + λ·sign θ") {
+  // θ = (w₁, w₂, b) = (0.5, −1.5, 0): both signs and the kink, where |θ|′ is 0 (ops.hpp: abs).
+  const double w1 = 0.5, w2 = -1.5, b = 0, alpha = 0.7, lambda = 0.3;
+  auto energy = std::make_shared<LinearEnergy>(w1, w2, b);
+  const std::vector<double> pos = {1, 2, 3, -1}, neg = {0, 1, -2, 2, 1, 1};
+  MLELoss mle(energy, {.alpha = alpha, .regularization = Regularization::L1, .reg_strength = lambda});
+  const auto [loss, metrics] = mle(tensor(pos, {2, 2}, DType::Float64), tensor(neg, {3, 2}, DType::Float64));
+  const LinearMeans p = linear_means(pos, w1, w2, b), n = linear_means(neg, w1, w2, b);
+  const double l1 = std::abs(w1) + std::abs(w2) + std::abs(b);  // 2
+  CHECK(metrics.at("reg_loss") == doctest::Approx(l1).epsilon(1e-15));
+  CHECK(loss.item() == doctest::Approx(p.energy - alpha * n.energy + lambda * l1).epsilon(1e-12));
+  const auto gradients = grad(loss, energy->parameters());
+  const std::vector<double> expected_w = {p.point[0] - alpha * n.point[0] + lambda, p.point[1] - alpha * n.point[1] - lambda};
+  CHECK(max_relative_error(gradients[0].to_vector(), expected_w) < 1e-12);
+  CHECK(gradients[1].item() == doctest::Approx(1 - alpha).epsilon(1e-12));  // sign(0) = 0: no penalty pull
+  CHECK(parameter_penalty(energy->parameters(), Regularization::L1).item() == doctest::Approx(l1).epsilon(1e-15));
+}
+
+TEST_CASE("CDOptions.alpha weighs the negative phase: L = mean E⁺ − α·mean E⁻, an additive constant gets 1 − α") {
+  const double w1 = 0.5, w2 = -1.5, b = 0.25;
+  const std::vector<double> pos = {1, 2, 3, -1}, neg = {0, 1, -2, 2, 1, 1};
+  const LinearMeans p = linear_means(pos, w1, w2, b), n = linear_means(neg, w1, w2, b);
+  for (double alpha : {1.0, 0.3, -0.5}) {
+    CAPTURE(alpha);
+    auto energy = std::make_shared<LinearEnergy>(w1, w2, b);
+    ContrastiveDivergenceLoss cd(energy, {.alpha = alpha});
+    const auto [loss, metrics] = cd(tensor(pos, {2, 2}, DType::Float64), tensor(neg, {3, 2}, DType::Float64));
+    CHECK(loss.item() == doctest::Approx(p.energy - alpha * n.energy).epsilon(1e-12));
+    CHECK(metrics.at("energy_gap") == doctest::Approx(n.energy - p.energy).epsilon(1e-12));  // α does not enter it
+    const auto gradients = grad(loss, energy->parameters());
+    CHECK(max_relative_error(gradients[0].to_vector(), {p.point[0] - alpha * n.point[0], p.point[1] - alpha * n.point[1]}) < 1e-12);
+    CHECK(gradients[1].item() == doctest::Approx(1 - alpha).epsilon(1e-12));
+  }
+  // Negatives the loss draws itself are weighed the same way.
+  Generator generator(57);
+  auto energy = std::make_shared<LinearEnergy>(w1, w2, b);
+  ContrastiveDivergenceLoss drawn(energy, {.n_steps = 2, .alpha = 0.3, .generator = &generator});
+  const auto [loss, metrics] = drawn(tensor(pos, {2, 2}, DType::Float64));
+  CHECK(loss.item() == doctest::Approx(metrics.at("pos_energy") - 0.3 * metrics.at("neg_energy")).epsilon(1e-12));
+  CHECK(metrics.at("neg_energy") == doctest::Approx(linear_means(drawn.last_negatives().to_vector(), w1, w2, b).energy).epsilon(1e-12));
+}
+
+TEST_CASE("NCE with learn_partition = false: log Z stays at log_partition, is no parameter, and enters h") {
+  // E = ½‖x‖² (μ = 0, L = I), noise N(m, diag(s²)), ν = 2 and log Z = c = 1.7:
+  //   h(u) = −½‖u‖² − c + ½Σ((u − m)/s)² + Σ log s + log 2π − log ν,
+  //   L = mean softplus(−h(x⁺)) + ν·mean softplus(h(y)),   ∂L/∂c = mean σ(−h(x⁺)) − ν·mean σ(h(y)).
+  const double c = 1.7, nu = 2;
+  const std::vector<double> m = {0.5, -0.5}, s = {1.5, 0.8};
+  const std::vector<double> pos = {0.2, -0.4, 1.0, 0.5}, neg = {-1.0, 0.3, 2.0, -1.5, 0.0, 0.0, 0.7, 1.1};
+  const auto h = [&](double u1, double u2) {
+    const double z1 = (u1 - m[0]) / s[0], z2 = (u2 - m[1]) / s[1];
+    return -0.5 * (u1 * u1 + u2 * u2) - c + 0.5 * (z1 * z1 + z2 * z2) + std::log(s[0] * s[1]) + std::log(2 * M_PI) - std::log(nu);
+  };
+  double expected = 0, expected_log_z_gradient = 0;
+  for (std::size_t i = 0; i < pos.size(); i += 2) {
+    expected += softplus_of(-h(pos[i], pos[i + 1])) / 2;
+    expected_log_z_gradient += sigmoid_of(-h(pos[i], pos[i + 1])) / 2;
+  }
+  for (std::size_t i = 0; i < neg.size(); i += 2) {
+    expected += nu * softplus_of(h(neg[i], neg[i + 1])) / 4;
+    expected_log_z_gradient -= nu * sigmoid_of(h(neg[i], neg[i + 1])) / 4;
+  }
+  auto noise = std::make_shared<DiagonalGaussianNoise>(tensor(m, {2}, DType::Float64), tensor(s, {2}, DType::Float64));
+  for (bool learned : {false, true}) {
+    CAPTURE(learned);
+    auto energy = std::make_shared<QuadraticEnergy>(std::vector<double>{0, 0}, std::vector<double>{1, 0, 0, 1}, 2);
+    NCELoss nce(energy, {.noise = noise, .noise_ratio = nu, .log_partition = c, .learn_partition = learned});
+    const auto [loss, metrics] = nce(tensor(pos, {2, 2}, DType::Float64), tensor(neg, {4, 2}, DType::Float64));
+    CHECK(loss.item() == doctest::Approx(expected).epsilon(1e-12));
+    CHECK(metrics.at("log_z") == c);
+    CHECK(nce.log_z().item() == c);
+    CHECK(nce.log_z().requires_grad() == learned);
+    const std::vector<Tensor> parameters = nce.parameters();
+    REQUIRE(parameters.size() == (learned ? 3 : 2));
+    CHECK(parameters[0].impl() == energy->parameters()[0].impl());
+    CHECK(parameters[1].impl() == energy->parameters()[1].impl());
+    loss.backward();
+    CHECK(energy->parameters()[0].grad().defined());
+    if (learned) {
+      CHECK(parameters[2].impl() == nce.log_z().impl());
+      CHECK(nce.log_z().grad().item() == doctest::Approx(expected_log_z_gradient).epsilon(1e-12));
+    } else {
+      CHECK_FALSE(nce.log_z().grad().defined());
+    }
+  }
+}
+
+TEST_CASE("IsotropicGaussianNoise: draws with mean μ and covariance σ²I, log_prob = −‖x − μ‖²/(2σ²) − D log σ − (D/2) log 2π") {
+  const std::vector<double> mu = {1.0, -2.0, 0.5};
+  const double sigma = 0.7;
+  const IsotropicGaussianNoise noise(tensor(mu, {3}, DType::Float64), sigma);
+  CHECK(noise.stds().to_vector() == std::vector<double>(3, sigma));
+  CHECK(noise.mean().to_vector() == mu);
+
+  // Sample moments of n draws, each within 5 standard errors: se(mean) = σ/√n,
+  // se(variance) = σ²√(2/n), se(covariance) = σ²/√n.
+  const int64_t n = 20000;
+  Generator generator(61);
+  const Tensor draws = noise.sample(n, generator);
+  REQUIRE(draws.shape() == Shape{n, 3});
+  CHECK(draws.dtype() == DType::Float64);
+  const SampleMoments moments = sample_moments(draws);
+  const double root_n = std::sqrt(static_cast<double>(n));
+  for (std::size_t a = 0; a < 3; ++a) {
+    CAPTURE(a);
+    CHECK(std::abs(moments.m[a] - mu[a]) < 5 * sigma / root_n);
+    for (std::size_t b = 0; b < 3; ++b) {
+      CAPTURE(b);
+      const double se = a == b ? sigma * sigma * std::sqrt(2.0) / root_n : sigma * sigma / root_n;
+      CHECK(std::abs(moments.c[a * 3 + b] - (a == b ? sigma * sigma : 0.0)) < 5 * se);
+    }
+  }
+
+  const std::vector<double> points = {1.0, -2.0, 0.5, 0.0, 0.0, 0.0, 2.5, -1.0, -3.0};
+  std::vector<double> expected;
+  for (std::size_t i = 0; i < points.size(); i += 3) {
+    double squared = 0;
+    for (std::size_t j = 0; j < 3; ++j) squared += (points[i + j] - mu[j]) * (points[i + j] - mu[j]);
+    expected.push_back(-squared / (2 * sigma * sigma) - 3 * std::log(sigma) - 1.5 * std::log(2 * M_PI));
+  }
+  CHECK(max_relative_error(noise.log_prob(tensor(points, {3, 3}, DType::Float64)).to_vector(), expected) < 1e-12);
+  const Tensor single = noise.log_prob(tensor(points, {3, 3}, DType::Float32));
+  CHECK(single.dtype() == DType::Float32);
+  CHECK(max_relative_error(single.to_vector(), expected) < 1e-5);
+}
+
+TEST_CASE("DiagonalGaussianNoise::log_prob = −½Σ((x − μ)/σ)² − Σ log σ − (D/2) log 2π, by hand") {
+  // μ = (0.5, −1), σ = (0.3, 2): at μ, log p = −log(0.3·2) − log 2π = −log(1.2π);
+  // at (0.8, 1): z = (1, 1), log p = −1 − log(1.2π); at (−0.1, −5): z = (−2, −2), log p = −4 − log(1.2π).
+  const DiagonalGaussianNoise noise(tensor({0.5, -1.0}, {2}, DType::Float64), tensor({0.3, 2.0}, {2}, DType::Float64));
+  const double log_norm = std::log(1.2 * M_PI);
+  const std::vector<double> expected = {-log_norm, -1 - log_norm, -4 - log_norm};
+  const Tensor points = tensor({0.5, -1.0, 0.8, 1.0, -0.1, -5.0}, {3, 2}, DType::Float64);
+  CHECK(max_relative_error(noise.log_prob(points).to_vector(), expected) < 1e-12);
+  CHECK(max_relative_error(noise.log_prob(points.to(DType::Float32)).to_vector(), expected) < 1e-6);
+  CHECK_THROWS_WITH_AS(noise.log_prob(zeros({3, 3}, DType::Float64)), doctest::Contains("[N, 2]"), std::invalid_argument);
+}
+
+namespace {
+
 /// Trains the quadratic energy with Adam on `loss` over the full data set.
 void train(Loss& loss, const Tensor& data, int steps, double lr) {
   optim::Adam adam(loss.parameters(), {.lr = lr});
@@ -400,21 +576,109 @@ TEST_CASE("exact score matching's parameter gradient (third order) agrees with f
                 failure);
 }
 
+namespace {
+
+/// A sampler that moves every chain by +1 and remembers where the chains started, so that each
+/// negative can be traced to the buffer slot it came from.
+class ShiftSampler : public samplers::Sampler {
+ public:
+  using Sampler::Sampler;
+  Tensor sample(const Tensor& x0, int64_t /*n_steps*/, Generator& /*generator*/) override {
+    starts = clone(x0);
+    return x0 + 1.0;
+  }
+  Tensor starts;
+};
+
+/// The rows of a 2-D tensor.
+std::vector<std::vector<double>> rows_of(const Tensor& x) {
+  const std::vector<double> values = x.to_vector();
+  std::vector<std::vector<double>> rows;
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    rows.emplace_back(values.begin() + i * x.size(1), values.begin() + (i + 1) * x.size(1));
+  }
+  return rows;
+}
+
+/// The indices of `rows` equal to `row`.
+std::vector<std::size_t> indices_of(const std::vector<std::vector<double>>& rows, const std::vector<double>& row) {
+  std::vector<std::size_t> found;
+  for (std::size_t s = 0; s < rows.size(); ++s) {
+    if (rows[s] == row) found.push_back(s);
+  }
+  return found;
+}
+
+}  // namespace
+
 TEST_CASE("persistent CD keeps chains in a replay buffer — negatives are available to the caller") {
   Generator generator(51);
   auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1}, nn::Activation::SiLU, generator);
-  ContrastiveDivergenceLoss pcd(energy, {.n_steps = 3, .persistent = true, .buffer_size = 100, .generator = &generator});
+  auto shift = std::make_shared<ShiftSampler>(energy);
+  // reinit_fraction = 0: every chain is drawn from the buffer, none restarted in the box.
+  ContrastiveDivergenceLoss pcd(energy, {.sampler = shift, .persistent = true, .buffer_size = 100, .reinit_fraction = 0,
+                                         .generator = &generator});
   const Tensor data = randn({32, 2}, generator) * 0.5 + 3.0;
   CHECK(pcd.replay_buffer() == nullptr);
   const auto first = pcd(data);
   REQUIRE(pcd.replay_buffer() != nullptr);
-  CHECK(pcd.replay_buffer()->capacity() == 100);
-  CHECK(pcd.last_negatives().shape() == Shape{32, 2});
-  // The buffer's box is the data's bounding box (with a margin): every stored state started in it.
-  const Tensor before = clone(pcd.replay_buffer()->states());
+  const samplers::ReplayBuffer& buffer = *pcd.replay_buffer();
+  CHECK(buffer.capacity() == 100);
+  // The negatives are the sampler's output, the ones the loss scored.
+  CHECK(pcd.last_negatives().to_vector() == (shift->starts + 1.0).to_vector());
+  CHECK(first.metrics.at("neg_energy") == mean((*energy)(pcd.last_negatives())).item());
+
+  // After the first call the buffer holds each negative once, and its 68 other slots their initial
+  // states; those and the 32 drawn starts are the 100 initial states, uniform in the box
+  // [min − m, max + m]² with m = 0.05(max − min) + 1e-6 over all coordinates of the first batch.
+  const auto negatives = rows_of(pcd.last_negatives());
+  auto initial = rows_of(shift->starts);
+  for (const auto& row : rows_of(buffer.states())) {
+    const std::size_t copies = indices_of(negatives, row).size();
+    CHECK(copies <= 1);
+    if (copies == 0) initial.push_back(row);
+  }
+  REQUIRE(initial.size() == 100);
+  const std::vector<double> data_values = data.to_vector();
+  const auto [lowest, highest] = std::minmax_element(data_values.begin(), data_values.end());
+  const double margin = 0.05 * (*highest - *lowest) + 1e-6;
+  const double low = *lowest - margin, high = *highest + margin;
+  double smallest = INFINITY, largest = -INFINITY;
+  for (const auto& row : initial) {
+    for (double v : row) {
+      CHECK(v >= low);
+      CHECK(v <= high);
+      smallest = std::min(smallest, v);
+      largest = std::max(largest, v);
+    }
+  }
+  // 200 uniform draws fill the box: each end is missed by 10% of its width with probability 0.9²⁰⁰ ≈ 7e-10.
+  CHECK(smallest < low + 0.1 * (high - low));
+  CHECK(largest > high - 0.1 * (high - low));
+
+  // Second call: each chain starts from the state of one slot and its negative is written back
+  // into that slot; every other slot is left as it was.
+  const auto before = rows_of(buffer.states());
   pcd(data);
-  CHECK(pcd.replay_buffer()->states().to_vector() != before.to_vector());  // chains were written back
-  CHECK(first.metrics.count("energy_gap") == 1);
+  const auto after = rows_of(buffer.states());
+  const auto starts = rows_of(shift->starts);
+  const auto second_negatives = rows_of(pcd.last_negatives());
+  std::vector<bool> drawn(before.size(), false);
+  int continued = 0;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    CAPTURE(i);
+    const auto slots = indices_of(before, starts[i]);
+    REQUIRE(slots.size() == 1);
+    CHECK_FALSE(drawn[slots[0]]);  // distinct slots
+    drawn[slots[0]] = true;
+    CHECK(after[slots[0]] == second_negatives[i]);
+    if (!indices_of(negatives, starts[i]).empty()) ++continued;
+  }
+  for (std::size_t s = 0; s < before.size(); ++s) {
+    if (!drawn[s]) CHECK(after[s] == before[s]);
+  }
+  // Chains persist: some of the first call's negatives were drawn again and moved on (about 32·32/100).
+  CHECK(continued > 0);
 }
 
 TEST_CASE("losses refuse bad input with clear messages — a non-finite loss is reported") {

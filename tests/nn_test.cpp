@@ -119,21 +119,42 @@ TEST_CASE("Adam: three steps on L = Σθ² pinned to hand-computed values") {
   CHECK(decayed.item() == doctest::Approx(1 - 0.1 * 0.5 / (0.5 + 1e-8)).epsilon(1e-15));
 }
 
-TEST_CASE("Adam: the moments are updated in place, so state() is a snapshot and load_state() copies") {
+TEST_CASE("Adam: state() is a snapshot, and load_state() restores the moments and counts that drive the next step") {
+  // L = Σθ², θ₀ = (1, −2), lr = 0.1. After one step the first moment is (1 − β₁)g₀ = (0.2, −0.4).
   Tensor theta = tensor({1.0, -2.0}, {2}, DType::Float64).requires_grad_();
   optim::Adam adam({theta}, {.lr = 0.1});
   sum(square(theta)).backward();
   adam.step();
+  const std::vector<double> theta1 = theta.to_vector();
   const optim::Adam::State snapshot = adam.state();
   const auto first_moment = snapshot.first_moments[0].to_vector();
-  CHECK(first_moment[0] == doctest::Approx(0.2).epsilon(1e-15));  // (1 − β₁)·g with g = 2θ
+  CHECK(first_moment[0] == doctest::Approx(0.2).epsilon(1e-15));
   CHECK(first_moment[1] == doctest::Approx(-0.4).epsilon(1e-15));
+  CHECK(snapshot.update_counts[0] == 1);
+
+  // The uninterrupted second step; the snapshot does not follow the in-place update.
   adam.zero_grad();
   sum(square(theta)).backward();
   adam.step();
+  const std::vector<double> uninterrupted = theta.to_vector();
   CHECK(snapshot.first_moments[0].to_vector() == first_moment);
-  adam.load_state(snapshot);
-  adam.step();
+  CHECK(uninterrupted[0] == doctest::Approx(0.800412).epsilon(1e-6));  // the hand-computed step 2 above
+
+  // A new optimizer at θ₁ that loads the snapshot takes exactly the same step.
+  const auto second_step = [&](bool restore) {
+    Tensor resumed = tensor(theta1, {2}, DType::Float64).requires_grad_();
+    optim::Adam optimizer({resumed}, {.lr = 0.1});
+    if (restore) optimizer.load_state(snapshot);
+    sum(square(resumed)).backward();
+    optimizer.step();
+    return resumed.to_vector();
+  };
+  CHECK(second_step(true) == uninterrupted);
+  // A fresh one takes a first step instead, lr·g/(|g| + ε) ≈ 0.1: θ₁ − 0.1 = 0.8 against 0.800412.
+  const std::vector<double> fresh = second_step(false);
+  CHECK(fresh[0] == doctest::Approx(theta1[0] - 0.1).epsilon(1e-7));
+  CHECK(std::abs(fresh[0] - uninterrupted[0]) > 1e-4);
+  // load_state copied the moments: the restored optimizer's in-place updates left them alone.
   CHECK(snapshot.first_moments[0].to_vector() == first_moment);
   CHECK(snapshot.update_counts[0] == 1);
 }

@@ -3,6 +3,7 @@
 // float64. Inputs near kinks (relu, abs, clamp) and outside domains (log, sqrt, ÷) are avoided.
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <functional>
 #include <numeric>
 
@@ -371,6 +372,15 @@ std::vector<OpCase> op_table() {
 
 Reference reference_of(const Tensor& t) { return Reference{t.shape(), t.to_vector()}; }
 
+/// The number of threads of this process, from /proc/self/status.
+int process_threads() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return 0;
+}
+
 }  // namespace
 
 TEST_CASE("every op: forward against a reference, gradcheck and gradgradcheck") {
@@ -454,7 +464,7 @@ TEST_CASE("cast converts values and gradients between float32 and float64") {
   CHECK(gradient.to_vector() == std::vector<double>{1.0, -2.5});
 }
 
-TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, both dtypes, 1, 2 and 5 threads") {
+TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector and tiny shapes, both dtypes, run on 1, 2 and 5 threads or on 1 without OpenMP") {
   // Depth 700 spans three of GEMM's depth blocks (256); 130 rows end in a partial tile of rows and
   // 150 columns in a partial panel, and on 5 threads the last share of rows is empty. 1100 rows
   // are split between the threads. op(a)'s tiles are packed rather than read in place where their
@@ -467,10 +477,16 @@ TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector a
   const std::vector<std::array<int64_t, 3>> sizes = {{130, 700, 150}, {1100, 40, 30}, {1024, 20, 40}, {30, 1024, 20},
                                                      {96, 50, 64},    {20, 30, 600},  {24, 0, 40},    {1, 700, 150},
                                                      {130, 700, 1},   {4, 300, 70},   {3, 9, 4}};
-  const int threads_before = num_threads();
+  const struct RestoreThreads {
+    int threads = num_threads();
+    ~RestoreThreads() { set_num_threads(threads); }
+  } restore;
+  if (!EBM_TESTS_OPENMP) MESSAGE("this build has no OpenMP: set_num_threads is capped at 1, every product below runs on 1 thread");
   for (int threads : {1, 2, 5}) {
     set_num_threads(threads);
-    CAPTURE(num_threads());
+    // engine/threads.hpp: the count asked for with OpenMP; 1 without it, whatever was asked.
+    REQUIRE(num_threads() == (EBM_TESTS_OPENMP ? threads : 1));
+    CAPTURE(threads);
     for (const auto& [dtype, tolerance] : {std::pair{DType::Float64, 1e-12}, std::pair{DType::Float32, 1e-4}}) {
       CAPTURE(dtype_name(dtype));
       for (const auto& [n, depth, m] : sizes) {
@@ -496,6 +512,71 @@ TEST_CASE("matrix products through GEMM: every transpose, accumulation, vector a
         }
       }
     }
+    if (EBM_TESTS_OPENMP) {
+      // 1100 rows are enough for every thread: OpenMP keeps the workers of its last team alive,
+      // so after this product the process runs at least `threads` threads.
+      matmul(sample_input({1100, 40}, -1, 1, {}, 43), sample_input({40, 30}, -1, 1, {}, 44));
+      CHECK(process_threads() >= threads);
+    }
   }
-  set_num_threads(threads_before);
+}
+
+TEST_CASE("comparison ops and sign: values with ties, broadcasting and scalars, both dtypes — never differentiable") {
+  // a [2, 3] against b [3] broadcast over the rows, with ties at a[0][2] = b[2] = 2, a[1][1] = b[1] = 0.1
+  // (0.1 rounds the same in both tensors, so it ties in float32 too) and a[0][1] = b[0] = 0.
+  const Reference a{{2, 3}, {-1, 0, 2, 3, 0.1, -2}}, b{{3}, {0, 0.1, 2}};
+  const Reference column{{2, 1}, {0.1, 2}}, row{{1, 3}, {0.1, 2, 5}};
+  struct Comparison {
+    std::string name;
+    std::function<Tensor(const Tensor&, const Tensor&)> op;
+    std::function<Tensor(const Tensor&, double)> with_scalar;
+    std::function<bool(double, double)> holds;
+  };
+  const std::vector<Comparison> comparisons = {
+      {"less", [](const Tensor& x, const Tensor& y) { return less(x, y); }, [](const Tensor& x, double y) { return less(x, y); },
+       std::less<>()},
+      {"less_equal", [](const Tensor& x, const Tensor& y) { return less_equal(x, y); },
+       [](const Tensor& x, double y) { return less_equal(x, y); }, std::less_equal<>()},
+      {"greater", [](const Tensor& x, const Tensor& y) { return greater(x, y); },
+       [](const Tensor& x, double y) { return greater(x, y); }, std::greater<>()},
+      {"greater_equal", [](const Tensor& x, const Tensor& y) { return greater_equal(x, y); },
+       [](const Tensor& x, double y) { return greater_equal(x, y); }, std::greater_equal<>()},
+  };
+  for (const DType dtype : {DType::Float64, DType::Float32}) {
+    CAPTURE(dtype_name(dtype));
+    const auto typed = [&](const Reference& r) { return tensor(r.values, r.shape, dtype); };
+    for (const Comparison& comparison : comparisons) {
+      CAPTURE(comparison.name);
+      const ReferenceOp reference = binary([&](double x, double y) { return comparison.holds(x, y) ? 1.0 : 0.0; });
+      for (const auto& [left, right] : {std::pair{a, b}, std::pair{b, a}, std::pair{column, row}, std::pair{a, a}}) {
+        const Reference expected = reference({left, right});
+        const Tensor result = comparison.op(typed(left), typed(right));
+        CHECK(result.shape() == expected.shape);
+        CHECK(result.dtype() == dtype);
+        CHECK(result.to_vector() == expected.values);
+      }
+      // Against a scalar: 0 ties a[0][1], 2 ties a[0][2]; 0.5 and −1.5 tie nothing.
+      for (double scalar : {0.0, 2.0, 0.5, -1.5}) {
+        CAPTURE(scalar);
+        const Tensor result = comparison.with_scalar(typed(a), scalar);
+        CHECK(result.dtype() == dtype);
+        CHECK(result.to_vector() == reference({a, Reference{{}, {scalar}}}).values);
+      }
+      // Never recorded: the result is a constant mask, even from inputs that require grad, so
+      // d/dx Σ x·[x ≺ y] is the mask itself.
+      Tensor x = typed(a).requires_grad_();
+      const Tensor mask = comparison.op(x, typed(b));
+      CHECK_FALSE(mask.requires_grad());
+      CHECK(mask.grad_fn() == nullptr);
+      CHECK_FALSE(comparison.with_scalar(x, 0.0).requires_grad());
+      CHECK(grad(sum(x * mask), {x})[0].to_vector() == mask.to_vector());
+    }
+    // sign: −1, 0 and 1, at −0 too; not differentiable either.
+    Tensor x = tensor({-2.5, -1e-30, 0.0, -0.0, 1e-30, 3.0}, {6}, dtype).requires_grad_();
+    const Tensor signs = sign(x);
+    CHECK(signs.dtype() == dtype);
+    CHECK(signs.to_vector() == std::vector<double>{-1, -1, 0, 0, 1, 1});
+    CHECK_FALSE(signs.requires_grad());
+    CHECK(grad(sum(x * signs), {x})[0].to_vector() == signs.to_vector());
+  }
 }
