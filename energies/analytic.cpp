@@ -52,7 +52,14 @@ Gaussian::Gaussian(Tensor mean, Tensor covariance) {
   }
   mean_ = mean.detach();
   covariance_ = covariance.detach();
-  precision_ = tensor(precision, {d, d}, DType::Float64);
+  precision_ = tensor(precision, {d, d}, DType::Float64, mean.device());
+}
+
+Gaussian& Gaussian::to(Device device) {
+  mean_ = mean_.to(device);
+  covariance_ = covariance_.to(device);
+  precision_ = precision_.to(device);
+  return *this;
 }
 
 Tensor Gaussian::energy(const Tensor& x) const {

@@ -14,6 +14,7 @@ class Gaussian : public EnergyFunction {
  public:
   Gaussian(Tensor mean /*[D]*/, Tensor covariance /*[D, D]*/);
   Tensor energy(const Tensor& x) const override;
+  Gaussian& to(Device device) override;
   const Tensor& mean() const { return mean_; }
   const Tensor& covariance() const { return covariance_; }
   /// Σ⁻¹, float64.

@@ -35,6 +35,17 @@ Tensor gradient_at(const Tensor& e, const Tensor& input, bool create_graph) {
 
 std::vector<Tensor> EnergyFunction::parameters() const { return {}; }
 
+EnergyFunction& EnergyFunction::to(Device device) {
+  for (const Tensor& parameter : parameters()) {
+    if (parameter.device() != device) {
+      throw std::logic_error(std::string("EnergyFunction::to: this energy's parameters live on ") +
+                             device_name(parameter.device()) + "; an energy with parameters overrides to(Device) to move them to " +
+                             device_name(device));
+    }
+  }
+  return *this;
+}
+
 Tensor EnergyFunction::operator()(const Tensor& x) const {
   if (!x.defined() || x.dim() != 2) {
     throw std::invalid_argument("energy: expects a batch of points of shape [N, D], got " +

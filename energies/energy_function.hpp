@@ -19,6 +19,10 @@ class EnergyFunction {
   Tensor operator()(const Tensor& x) const;
   /// Learnable tensors; none by default.
   virtual std::vector<Tensor> parameters() const;
+  /// Moves the energy's parameters and constant tensors to `device` and returns it; construct
+  /// optimizers and losses after the move. The default suits energies that hold no tensors, and
+  /// refuses (std::logic_error) when parameters() live elsewhere: such an energy overrides it.
+  virtual EnergyFunction& to(Device device);
 
   /// ∇ₓE, shape [N, D]. Differentiable (recorded with create_graph) when grad mode is on and x or
   /// a parameter requires grad, as losses need; a plain detached tensor otherwise, as samplers need.

@@ -43,7 +43,14 @@ GaussianMixture::GaussianMixture(Tensor means, Tensor stds, Tensor weights) {
   for (double& value : normalised) value /= total;
   means_ = means.detach().to(DType::Float64);
   stds_ = stds.detach().to(DType::Float64);
-  weights_ = tensor(normalised, {k}, DType::Float64);
+  weights_ = tensor(normalised, {k}, DType::Float64, means.device());
+}
+
+GaussianMixture& GaussianMixture::to(Device device) {
+  means_ = means_.to(device);
+  stds_ = stds_.to(device);
+  weights_ = weights_.to(device);
+  return *this;
 }
 
 Tensor GaussianMixture::energy(const Tensor& x) const {

@@ -13,6 +13,7 @@ class GaussianMixture : public EnergyFunction {
  public:
   GaussianMixture(Tensor means /*[K, D]*/, Tensor stds /*[K]*/, Tensor weights /*[K]*/);
   Tensor energy(const Tensor& x) const override;
+  GaussianMixture& to(Device device) override;
   const Tensor& means() const { return means_; }
   const Tensor& stds() const { return stds_; }
   /// The normalised weights.

@@ -18,8 +18,13 @@ std::vector<int64_t> checked_sizes(std::vector<int64_t> sizes) {
 
 }  // namespace
 
-MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator, DType dtype)
-    : network_(checked_sizes(std::move(sizes)), activation, generator, dtype) {}
+MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator, DType dtype, Device device)
+    : network_(checked_sizes(std::move(sizes)), activation, generator, dtype, device) {}
+
+MLPEnergy& MLPEnergy::to(Device device) {
+  network_.to(device);
+  return *this;
+}
 
 void MLPEnergy::check_input(const Tensor& x) const {
   const int64_t d = network_.sizes().front();

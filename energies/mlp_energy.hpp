@@ -10,8 +10,9 @@ class MLPEnergy : public EnergyFunction {
  public:
   /// sizes = {D, hidden…, 1}; the last size must be 1.
   MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation = nn::Activation::SiLU,
-            Generator& generator = default_generator(), DType dtype = DType::Float32);
+            Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU);
   Tensor energy(const Tensor& x) const override;
+  MLPEnergy& to(Device device) override;
   /// From the network's forward Laplacian (nn::MLP::forward_laplacian) instead of D backward
   /// passes: the same values, fewer matrix products.
   std::pair<Tensor, Tensor> gradient_and_laplacian(const Tensor& x) const override;

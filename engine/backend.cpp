@@ -7,12 +7,30 @@ namespace ebm {
 namespace cpu {
 const Backend& cpu_backend();
 }
+#if defined(EBM_WITH_CUDA)
+namespace cuda {
+const Backend& cuda_backend();
+bool available() noexcept;
+}  // namespace cuda
+#endif
 
 const Backend& backend(Device device) {
   if (device == Device::CPU) return cpu::cpu_backend();
+#if defined(EBM_WITH_CUDA)
+  return cuda::cuda_backend();  // throws, saying why, when this machine has no usable GPU
+#else
   throw std::runtime_error(
-      "this build of ebm has no CUDA backend, so tensors can only live on Device::CPU "
-      "(the CUDA kernels in kernels/ are not part of this build)");
+      "Device::CUDA: this build of ebm has no CUDA backend, so tensors can only live on Device::CPU (configure with "
+      "-DEBM_CUDA=ON where nvcc and cuBLAS are installed; cuda_is_available() tells beforehand)");
+#endif
+}
+
+bool cuda_is_available() {
+#if defined(EBM_WITH_CUDA)
+  return cuda::available();
+#else
+  return false;
+#endif
 }
 
 }  // namespace ebm

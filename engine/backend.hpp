@@ -1,11 +1,18 @@
 // The kernel interface: everything that touches tensor memory goes through one Backend per
 // device. Ops and autograd are written against this interface only, so a device is added by
 // implementing it (see docs/backends.md); nothing above this file knows which device runs.
+//
+// A device implements the primitives. The fused kernels (SiLU's derivatives and jet, Adam's
+// update) each have a composite fallback written in primitives (namespace composite below), so
+// a device runs everything once its primitives pass; overriding a fused kernel is a speed-up,
+// tested against its fallback.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
+#include "engine/adam_coefficients.hpp"
 #include "engine/tensor.hpp"
 
 namespace ebm {
@@ -24,9 +31,7 @@ enum class UnaryKernel {
   Sigmoid,   // 1 / (1 + e⁻ˣ)
   Softplus,  // ln(1 + eˣ) = max(x, 0) + ln(1 + e^−|x|), stable for large |x|
   Relu,      // max(x, 0)
-  Silu,                  // x·σ(x)
-  SiluSecondDerivative,  // d²/dx² x·σ(x) = s(2 + xt) with s = σ(x)(1 − σ(x)), t = 1 − 2σ(x)
-  SiluThirdDerivative,   // d³/dx³ x·σ(x) = s(3t + x(1 − 6s)), s and t as above
+  Silu,      // x·σ(x)
 };
 
 /// Elementwise maps z = f(x, y) with NumPy broadcasting. Comparisons give 1 for true, 0 for false.
@@ -39,22 +44,13 @@ enum class BinaryKernel {
   Less,
   GreaterEqual,
   LessEqual,
-  SiluBackward,  // x·silu′(y) = x·σ(y)(1 + y(1 − σ(y))): SiLU's backward, gradient x at input y
-};
-
-/// The scalars of one Adam update (Backend::adam_update_).
-struct AdamCoefficients {
-  double beta1;
-  double beta2;
-  double eps;
-  double weight_decay;
-  double step_size;            // lr / (1 − β₁ᵗ)
-  double second_moment_scale;  // 1 / (1 − β₂ᵗ)
 };
 
 class Backend {
  public:
   virtual ~Backend() = default;
+
+  // ---- Primitives: every device implements these. ----
 
   virtual void* allocate(std::size_t bytes) const = 0;
   virtual void deallocate(void* data) const = 0;
@@ -80,16 +76,6 @@ class Backend {
   /// a += scale·b in place, b broadcast to a's shape.
   virtual void add_scaled_(Tensor& a, const Tensor& b, double scale) const = 0;
 
-  /// One Adam step in place, elementwise, in one pass: g = gradient + weight_decay·θ;
-  /// m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − step_size·m / (√(second_moment_scale·v) + ε).
-  virtual void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
-                            const AdamCoefficients& coefficients) const = 0;
-
-  /// SiLU's second-order jet (ops.hpp silu_jet) of products [K, N, W] and bias [W] into out [K, N, W].
-  virtual void silu_jet(const Tensor& products, const Tensor& bias, Tensor& out) const = 0;
-  /// out [K, N, W] = the gradient of ⟨g, silu_jet(products, bias)⟩ with respect to products.
-  virtual void silu_jet_backward(const Tensor& g, const Tensor& products, const Tensor& bias, Tensor& out) const = 0;
-
   /// out = a broadcast to out's shape.
   virtual void expand(const Tensor& a, Tensor& out) const = 0;
   /// out = Σ of a over the dimensions where out's shape (right-aligned) has extent 1 or none.
@@ -107,11 +93,45 @@ class Backend {
   virtual void slice(const Tensor& a, int64_t dim, int64_t start, Tensor& out) const = 0;
   /// out[…, start : start + src.size(dim), …] = src along dim; the rest of out is left as it is.
   virtual void slice_assign(const Tensor& src, int64_t dim, int64_t start, Tensor& out) const = 0;
+  /// out[i, …] = a[rows[i], …] along dimension 0 (each row index in [0, a.size(0))).
+  virtual void gather_rows(const Tensor& a, const std::vector<int64_t>& rows, Tensor& out) const = 0;
+  /// out[rows[i], …] = src[i, …], or += with `accumulate` (repeated rows then add up, in order);
+  /// the other rows of out are left as they are. Without `accumulate` the rows are distinct.
+  virtual void scatter_rows(const Tensor& src, const std::vector<int64_t>& rows, Tensor& out, bool accumulate) const = 0;
 
   /// Fills out from the Philox stream of `seed`, starting at block `first_block`.
   virtual void random_uniform(Tensor& out, uint64_t seed, uint64_t first_block) const = 0;
   virtual void random_normal(Tensor& out, uint64_t seed, uint64_t first_block) const = 0;
+
+  // ---- Fused kernels: by default their composite fallbacks (namespace composite). ----
+  // Operands have out's shape; the formulas are those of the ops of the same names (ops.hpp).
+
+  /// out = g·silu′(a).
+  virtual void silu_backward(const Tensor& g, const Tensor& a, Tensor& out) const;
+  /// out = silu″(a).
+  virtual void silu_second_derivative(const Tensor& a, Tensor& out) const;
+  /// out = silu‴(a).
+  virtual void silu_third_derivative(const Tensor& a, Tensor& out) const;
+  /// SiLU's second-order jet (ops.hpp silu_jet) of products [K, N, W] and bias [W] into out [K, N, W].
+  virtual void silu_jet(const Tensor& products, const Tensor& bias, Tensor& out) const;
+  /// out [K, N, W] = the gradient of ⟨g, silu_jet(products, bias)⟩ with respect to products.
+  virtual void silu_jet_backward(const Tensor& g, const Tensor& products, const Tensor& bias, Tensor& out) const;
+  /// One Adam step in place (ops.hpp adam_update_).
+  virtual void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
+                            const AdamCoefficients& coefficients) const;
 };
+
+/// The fused kernels written in a backend's primitives (engine/composite_kernels.cpp): what a
+/// device runs until it overrides them, and the reference its overrides are tested against.
+namespace composite {
+void silu_backward(const Backend& backend, const Tensor& g, const Tensor& a, Tensor& out);
+void silu_second_derivative(const Backend& backend, const Tensor& a, Tensor& out);
+void silu_third_derivative(const Backend& backend, const Tensor& a, Tensor& out);
+void silu_jet(const Backend& backend, const Tensor& products, const Tensor& bias, Tensor& out);
+void silu_jet_backward(const Backend& backend, const Tensor& g, const Tensor& products, const Tensor& bias, Tensor& out);
+void adam_update_(const Backend& backend, Tensor& parameter, Tensor& first_moment, Tensor& second_moment,
+                  const Tensor& gradient, const AdamCoefficients& coefficients);
+}  // namespace composite
 
 /// The backend of a device; throws std::runtime_error naming the device when this build or this
 /// machine cannot run it.

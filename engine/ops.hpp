@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "engine/adam_coefficients.hpp"
 #include "engine/tensor.hpp"
 
 namespace ebm {
@@ -127,5 +128,23 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
 /// the product accumulates onto the bias, so there is no separate pass to add it.
 /// d/dx = g·Wᵀ, d/dW = xᵀ·g, d/db = g summed to b's shape.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// Rows and devices (engine/ops/rows.cpp, engine/ops/device.cpp).
+/// a's rows at `rows` along dimension 0, in that order: [rows.size(), …], every index in
+/// [0, a.size(0)). d/da = scatter_add_rows(zeros_like(a), rows, g).
+Tensor gather_rows(const Tensor& a, const std::vector<int64_t>& rows);
+/// `into` with src's rows added at `rows` (repeated rows add up). d/dinto = g, d/dsrc = gather_rows(g, rows).
+Tensor scatter_add_rows(const Tensor& into, const std::vector<int64_t>& rows, const Tensor& src);
+/// a on `device` (a copy; a itself when it is there already). d/da = g moved back to a's device.
+Tensor to_device(const Tensor& a, Device device);
+
+// In-place updates: not recorded; on a tensor that requires grad they are allowed only under
+// NoGradGuard (as copy_). They bump the tensors' versions, so a saved copy is known to be stale.
+/// into[rows[i], …] = src[i, …] for distinct rows (src converted to into's dtype and device).
+Tensor& scatter_rows_(Tensor& into, const std::vector<int64_t>& rows, const Tensor& src);
+/// One Adam step in place, in one pass where the device has the fused kernel: g = gradient +
+/// weight_decay·θ; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; θ ← θ − step_size·m/(√(second_moment_scale·v) + ε).
+void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
+                  const AdamCoefficients& coefficients);
 
 }  // namespace ebm

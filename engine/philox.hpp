@@ -7,11 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define EBM_HOST_DEVICE __host__ __device__
-#else
-#define EBM_HOST_DEVICE
-#endif
+#include "engine/host_device.hpp"
 
 namespace ebm::philox {
 

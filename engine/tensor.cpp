@@ -52,16 +52,13 @@ double Tensor::item() const {
   return to_vector()[0];
 }
 
-Tensor Tensor::to(Device target) const {
-  if (device() == target) return *this;
-  const Backend& source = backend(device());
-  const Backend& destination = backend(target);
-  Tensor moved = empty(shape(), dtype(), target);
-  std::vector<char> staging(impl_->storage->bytes);
-  source.copy_to_host(staging.data(), raw_data(), staging.size());
-  destination.copy_from_host(moved.raw_data(), staging.data(), staging.size());
-  return moved;
+std::vector<char> Tensor::to_bytes() const {
+  std::vector<char> bytes(static_cast<std::size_t>(numel()) * element_size(dtype()));
+  backend(device()).copy_to_host(bytes.data(), raw_data(), bytes.size());
+  return bytes;
 }
+
+Tensor Tensor::to(Device target) const { return to_device(*this, target); }
 
 Tensor Tensor::to(DType target) const { return cast(*this, target); }
 
@@ -179,6 +176,18 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype
   Tensor typed = empty(shape, dtype, Device::CPU);
   backend(Device::CPU).convert(host, typed);
   return typed.to(device);
+}
+
+Tensor from_bytes(const std::vector<char>& bytes, const Shape& shape, DType dtype, Device device) {
+  check_shape("from_bytes", shape);
+  const std::size_t expected = static_cast<std::size_t>(shape_numel(shape)) * element_size(dtype);
+  if (bytes.size() != expected) {
+    throw std::invalid_argument("from_bytes: " + std::to_string(bytes.size()) + " bytes do not fill shape " + shape_string(shape) +
+                                " of " + dtype_name(dtype) + ", which takes " + std::to_string(expected));
+  }
+  Tensor result = empty(shape, dtype, device);
+  backend(device).copy_from_host(result.raw_data(), bytes.data(), bytes.size());
+  return result;
 }
 
 Tensor scalar_tensor(double value, DType dtype, Device device) { return full({}, value, dtype, device); }

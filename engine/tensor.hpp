@@ -56,6 +56,8 @@ class Tensor {
   std::vector<double> to_vector() const;
   /// The single element of a one-element tensor; throws otherwise.
   double item() const;
+  /// The elements' bytes on the host: row-major, in the tensor's dtype, native byte order.
+  std::vector<char> to_bytes() const;
 
   Tensor to(Device device) const;
   /// Differentiable conversion of the element type.
@@ -103,6 +105,9 @@ std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 Tensor empty(const Shape& shape, DType dtype = DType::Float32, Device device = Device::CPU);
 Tensor tensor(const std::vector<double>& values, const Shape& shape, DType dtype = DType::Float32,
               Device device = Device::CPU);
+/// A tensor of `shape` and `dtype` on `device` from `bytes`, its row-major elements in native byte
+/// order (what to_bytes() gives); throws unless bytes.size() fits the shape.
+Tensor from_bytes(const std::vector<char>& bytes, const Shape& shape, DType dtype, Device device = Device::CPU);
 /// A zero-dimensional tensor holding one value.
 Tensor scalar_tensor(double value, DType dtype = DType::Float32, Device device = Device::CPU);
 Tensor zeros(const Shape& shape, DType dtype = DType::Float32, Device device = Device::CPU);

@@ -10,6 +10,9 @@ namespace ebm {
 
 enum class DType { Float32, Float64 };
 enum class Device { CPU, CUDA };
+/// True when this build has the CUDA backend and the machine a usable GPU; never throws. CUDA is
+/// initialised lazily: a build with CUDA runs on the CPU alone until a CUDA tensor is asked for.
+bool cuda_is_available();
 using Shape = std::vector<int64_t>;
 
 /// "float32" or "float64".

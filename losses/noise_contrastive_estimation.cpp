@@ -34,7 +34,7 @@ LossOutput NCELoss::operator()(const Tensor& pos, const Tensor& neg) {
     noise = neg.detach();
   } else {
     const auto count = std::max<int64_t>(1, std::llround(options_.noise_ratio * static_cast<double>(pos.size(0))));
-    noise = options_.noise->sample(count, generator_or_default(options_.generator)).to(pos.dtype());
+    noise = options_.noise->sample(count, generator_or_default(options_.generator)).to(pos.dtype()).to(pos.device());
   }
   const double nu = options_.noise_ratio;
   const Tensor log_z = log_z_.to(pos.dtype()).to(pos.device());

@@ -36,9 +36,9 @@ Tensor DiagonalGaussianNoise::log_prob(const Tensor& x) const {
     throw std::invalid_argument("DiagonalGaussianNoise: log_prob needs points of shape [N, " + std::to_string(mean_.size(0)) +
                                 "], got " + (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
   }
-  const Tensor stds = stds_.to(x.dtype());
+  const Tensor stds = stds_.to(x.dtype()).to(x.device());
   const double d = static_cast<double>(mean_.size(0));
-  return -0.5 * sum(square((x - mean_.to(x.dtype())) / stds), 1) - sum(log(stds)) - 0.5 * d * std::log(2 * std::numbers::pi);
+  return -0.5 * sum(square((x - mean_.to(x.dtype()).to(x.device())) / stds), 1) - sum(log(stds)) - 0.5 * d * std::log(2 * std::numbers::pi);
 }
 
 IsotropicGaussianNoise::IsotropicGaussianNoise(Tensor mean, double std)

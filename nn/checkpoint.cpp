@@ -69,11 +69,11 @@ std::string serialize_parameters(const std::vector<Tensor>& params) {
   put<uint32_t>(out, byte_order_mark);
   put<uint32_t>(out, static_cast<uint32_t>(params.size()));
   for (const Tensor& parameter : params) {
-    const Tensor host = parameter.detach().to(Device::CPU);
-    put<uint8_t>(out, host.dtype() == DType::Float32 ? 0 : 1);
-    put<uint8_t>(out, static_cast<uint8_t>(host.dim()));
-    for (int64_t extent : host.shape()) put<int64_t>(out, extent);
-    out.append(static_cast<const char*>(host.raw_data()), static_cast<std::size_t>(host.numel()) * element_size(host.dtype()));
+    put<uint8_t>(out, parameter.dtype() == DType::Float32 ? 0 : 1);
+    put<uint8_t>(out, static_cast<uint8_t>(parameter.dim()));
+    for (int64_t extent : parameter.shape()) put<int64_t>(out, extent);
+    const std::vector<char> data = parameter.to_bytes();
+    out.append(data.data(), data.size());
   }
   put<uint64_t>(out, checksum(out.data(), out.size()));
   return out;
@@ -123,9 +123,7 @@ void deserialize_parameters(std::vector<Tensor>& params, const std::string& byte
     const DType dtype = dtype_code == 0 ? DType::Float32 : DType::Float64;
     const auto size = static_cast<std::size_t>(shape_numel(shape)) * element_size(dtype);
     const char* data = reader.take_bytes(size, "tensor data");
-    Tensor tensor = empty(shape, dtype);
-    std::memcpy(tensor.raw_data(), data, size);
-    staged.push_back(tensor);
+    staged.push_back(from_bytes(std::vector<char>(data, data + size), shape, dtype));
   }
   if (reader.position() != bytes.size() - sizeof(uint64_t)) {
     throw std::runtime_error(where + " is corrupted: " + std::to_string(bytes.size() - sizeof(uint64_t) - reader.position()) +

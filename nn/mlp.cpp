@@ -8,7 +8,7 @@
 
 namespace ebm::nn {
 
-Linear::Linear(int64_t in_features, int64_t out_features, Generator& generator, DType dtype) {
+Linear::Linear(int64_t in_features, int64_t out_features, Generator& generator, DType dtype, Device device) {
   if (in_features <= 0 || out_features <= 0) {
     throw std::invalid_argument("Linear: features must be positive, got in = " + std::to_string(in_features) +
                                 ", out = " + std::to_string(out_features));
@@ -19,6 +19,15 @@ Linear::Linear(int64_t in_features, int64_t out_features, Generator& generator, 
   };
   weight_ = uniform({in_features, out_features});
   bias_ = uniform({out_features});
+  to(device);
+}
+
+Linear& Linear::to(Device device) {
+  if (weight_.device() != device) {
+    weight_ = weight_.detach().to(device).requires_grad_();
+    bias_ = bias_.detach().to(device).requires_grad_();
+  }
+  return *this;
 }
 
 Tensor Linear::operator()(const Tensor& x) const {
@@ -33,13 +42,18 @@ void Linear::check_input(const Tensor& x) const {
   }
 }
 
-MLP::MLP(std::vector<int64_t> sizes, Activation activation, Generator& generator, DType dtype)
+MLP::MLP(std::vector<int64_t> sizes, Activation activation, Generator& generator, DType dtype, Device device)
     : sizes_(std::move(sizes)), activation_(activation) {
   if (sizes_.size() < 2) {
     throw std::invalid_argument("MLP: needs at least two sizes (input and output), got " +
                                 std::to_string(sizes_.size()));
   }
-  for (std::size_t i = 0; i + 1 < sizes_.size(); ++i) layers_.emplace_back(sizes_[i], sizes_[i + 1], generator, dtype);
+  for (std::size_t i = 0; i + 1 < sizes_.size(); ++i) layers_.emplace_back(sizes_[i], sizes_[i + 1], generator, dtype, device);
+}
+
+MLP& MLP::to(Device device) {
+  for (Linear& layer : layers_) layer.to(device);
+  return *this;
 }
 
 Tensor MLP::operator()(const Tensor& x) const {

@@ -15,7 +15,9 @@ namespace ebm::nn {
 class Linear {
  public:
   Linear(int64_t in_features, int64_t out_features, Generator& generator = default_generator(),
-         DType dtype = DType::Float32);
+         DType dtype = DType::Float32, Device device = Device::CPU);
+  /// Moves the parameters to `device` (new leaf tensors there; construct optimizers after).
+  Linear& to(Device device);
   /// x [N, in] → [N, out].
   Tensor operator()(const Tensor& x) const;
   /// Throws std::invalid_argument unless x has shape [N, in].
@@ -43,8 +45,11 @@ struct OutputDerivatives {
 /// sizes {2, 128, 128, 1} is 2 → 128 → act → 128 → act → 1.
 class MLP {
  public:
+  /// Initialised on the CPU from the generator, then moved: a seed gives the same network on every device.
   MLP(std::vector<int64_t> sizes, Activation activation = Activation::SiLU,
-      Generator& generator = default_generator(), DType dtype = DType::Float32);
+      Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU);
+  /// Moves every layer's parameters to `device`.
+  MLP& to(Device device);
   /// x [N, sizes.front()] → [N, sizes.back()].
   Tensor operator()(const Tensor& x) const;
   /// The output with its input Jacobian and Laplacian (directions: the D unit vectors), propagated

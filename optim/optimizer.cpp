@@ -5,7 +5,6 @@
 #include <string>
 
 #include "engine/autograd/grad_mode.hpp"
-#include "engine/backend.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::optim {
@@ -98,8 +97,7 @@ void Adam::step() {
                                         .weight_decay = options_.weight_decay,
                                         .step_size = options_.lr / (1 - std::pow(options_.beta1, t)),
                                         .second_moment_scale = 1 / (1 - std::pow(options_.beta2, t))};
-    backend(parameter.device()).adam_update_(parameter, m, v, parameter.grad().detach(), coefficients);
-    parameter.bump_version();
+    adam_update_(parameter, m, v, parameter.grad(), coefficients);
   }
 }
 

@@ -1,7 +1,6 @@
 #include "samplers/replay_buffer.hpp"
 
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
@@ -53,13 +52,7 @@ ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator) {
     draw.slots.push_back(slot);
   }
   const int64_t d = dim();
-  const std::size_t row_bytes = static_cast<std::size_t>(d) * element_size(states_.dtype());
-  Tensor stored = empty({n, d}, states_.dtype());
-  for (int64_t i = 0; i < n; ++i) {
-    std::memcpy(static_cast<char*>(stored.raw_data()) + static_cast<std::size_t>(i) * row_bytes,
-                static_cast<const char*>(states_.raw_data()) + static_cast<std::size_t>(draw.slots[static_cast<std::size_t>(i)]) * row_bytes,
-                row_bytes);
-  }
+  const Tensor stored = gather_rows(states_, draw.slots);
   const Tensor restart = unsqueeze(less(rand({n}, generator, states_.dtype()), options_.reinit_fraction), 1);
   draw.states = where(restart, uniform_in_box({n, d}, options_, generator, states_.dtype()), stored);
   return draw;
@@ -72,22 +65,17 @@ void ReplayBuffer::update(const std::vector<int64_t>& slots, const Tensor& state
                                 std::to_string(d) + "], got " +
                                 (states.defined() ? shape_string(states.shape()) : std::string("an undefined tensor")));
   }
-  const Tensor host = states.detach().to(Device::CPU).to(states_.dtype());
-  if (!std::isfinite(sum(host).item())) {
+  NoGradGuard no_grad;
+  if (!std::isfinite(sum(states.detach()).item())) {
     throw std::invalid_argument("ReplayBuffer: refusing to store non-finite states (the chains diverged)");
   }
-  const std::size_t row_bytes = static_cast<std::size_t>(d) * element_size(states_.dtype());
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (slots[i] < 0 || slots[i] >= options_.capacity) {
       throw std::invalid_argument("ReplayBuffer: slot " + std::to_string(slots[i]) + " is outside [0, " +
                                   std::to_string(options_.capacity) + ")");
     }
   }
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    std::memcpy(static_cast<char*>(states_.raw_data()) + static_cast<std::size_t>(slots[i]) * row_bytes,
-                static_cast<const char*>(host.raw_data()) + i * row_bytes, row_bytes);
-  }
-  states_.bump_version();
+  scatter_rows_(states_, slots, states.detach());
 }
 
 }  // namespace ebm::samplers

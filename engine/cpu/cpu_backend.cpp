@@ -14,10 +14,10 @@
 #include "engine/backend.hpp"
 #include "engine/cpu/buffer_cache.hpp"
 #include "engine/cpu/gemm.hpp"
-#include "engine/cpu/silu.hpp"
 #include "engine/cpu/silu_jet.hpp"
 #include "engine/cpu/strided_loop.hpp"
 #include "engine/philox.hpp"
+#include "engine/silu.hpp"
 
 namespace ebm::cpu {
 namespace {
@@ -98,11 +98,6 @@ struct BinaryApply {
       case BinaryKernel::Less: out = (x < y).template cast<T>(); break;
       case BinaryKernel::GreaterEqual: out = (x >= y).template cast<T>(); break;
       case BinaryKernel::LessEqual: out = (x <= y).template cast<T>(); break;
-      case BinaryKernel::SiluBackward:
-        map_with_logistic(y, out, [&](const auto& a, const auto& sigma, int64_t start, int64_t length) {
-          return x.segment(start, length) * silu_first_derivative(a, sigma);
-        });
-        break;
     }
   }
 };
@@ -162,16 +157,6 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
         case UnaryKernel::Silu: y = x * x.logistic(); break;
-        case UnaryKernel::SiluSecondDerivative:
-          map_with_logistic(x, y, [](const auto& a, const auto& sigma, int64_t, int64_t) {
-            return silu_second_derivative(a, sigma);
-          });
-          break;
-        case UnaryKernel::SiluThirdDerivative:
-          map_with_logistic(x, y, [](const auto& a, const auto& sigma, int64_t, int64_t) {
-            return silu_third_derivative(a, sigma);
-          });
-          break;
       }
     });
   }
@@ -283,6 +268,37 @@ class CpuBackend final : public Backend {
     });
   }
 
+  void silu_backward(const Tensor& g, const Tensor& a, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const auto outer = flat<T>(g);
+      auto y = flat<T>(out);
+      map_with_logistic(flat<T>(a), y, [&](const auto& x, const auto& sigma, int64_t start, int64_t length) {
+        return outer.segment(start, length) * silu_first_derivative(x, sigma);
+      });
+    });
+  }
+
+  void silu_second_derivative(const Tensor& a, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      auto y = flat<T>(out);
+      map_with_logistic(flat<T>(a), y, [](const auto& x, const auto& sigma, int64_t, int64_t) {
+        return ebm::silu_second_derivative(x, sigma);
+      });
+    });
+  }
+
+  void silu_third_derivative(const Tensor& a, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      auto y = flat<T>(out);
+      map_with_logistic(flat<T>(a), y, [](const auto& x, const auto& sigma, int64_t, int64_t) {
+        return ebm::silu_third_derivative(x, sigma);
+      });
+    });
+  }
+
   void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
                     const AdamCoefficients& c) const override {
     with_type(parameter.dtype(), [&](auto zero) {
@@ -380,6 +396,36 @@ class CpuBackend final : public Backend {
 
   void slice_assign(const Tensor& src, int64_t dim, int64_t start, Tensor& out) const override {
     copy_blocks(src, out, dim, /*into_at=*/start, src.size(dim), /*from_at=*/0);
+  }
+
+  void gather_rows(const Tensor& a, const std::vector<int64_t>& rows, Tensor& out) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const int64_t width = a.size(0) == 0 ? 0 : a.numel() / a.size(0);
+      const T* x = a.data<T>();
+      T* z = out.data<T>();
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        ArrayMap<T>(z + static_cast<int64_t>(i) * width, width) = ConstArrayMap<T>(x + rows[i] * width, width);
+      }
+    });
+  }
+
+  void scatter_rows(const Tensor& src, const std::vector<int64_t>& rows, Tensor& out, bool accumulate) const override {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      const int64_t width = src.size(0) == 0 ? 0 : src.numel() / src.size(0);
+      const T* x = src.data<T>();
+      T* z = out.data<T>();
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        ArrayMap<T> target(z + rows[i] * width, width);
+        const ConstArrayMap<T> row(x + static_cast<int64_t>(i) * width, width);
+        if (accumulate) {
+          target += row;
+        } else {
+          target = row;
+        }
+      }
+    });
   }
 
   void random_uniform(Tensor& out, uint64_t seed, uint64_t first_block) const override {

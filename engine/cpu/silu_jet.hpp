@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "engine/cpu/silu.hpp"
+#include "engine/silu.hpp"
 
 namespace ebm::cpu {
 

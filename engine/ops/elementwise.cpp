@@ -14,6 +14,29 @@ Tensor apply_unary(UnaryKernel kernel, const char* op, const Tensor& a) {
   return out;
 }
 
+/// A fused kernel of one operand (Backend's silu_second_derivative, silu_third_derivative).
+Tensor apply_fused(void (Backend::*kernel)(const Tensor&, Tensor&) const, const char* op, const Tensor& a) {
+  ops::check_defined(op, a);
+  Tensor out = ops::empty_with(a, a.shape());
+  (backend(a.device()).*kernel)(a, out);
+  return out;
+}
+
+/// g·silu′(a) by the fused kernel, whose operands have one shape: broadcast ones are expanded first.
+Tensor apply_silu_backward(const Tensor& g, const Tensor& a) {
+  ops::check_compatible("silu_backward", g, a);
+  const Shape shape = broadcast_shapes("silu_backward", g.shape(), a.shape());
+  const auto expanded = [&shape](const Tensor& t) {
+    if (t.shape() == shape) return t;
+    Tensor out = ops::empty_with(t, shape);
+    backend(t.device()).expand(t, out);
+    return out;
+  };
+  Tensor out = ops::empty_with(a, shape);
+  backend(a.device()).silu_backward(expanded(g), expanded(a), out);
+  return out;
+}
+
 }  // namespace
 
 /// eᵃ; d/da = eᵃ, the output itself.
@@ -110,7 +133,7 @@ Tensor silu(const Tensor& a) {
 /// g·silu′(a) = g·σ(a)(1 + a(1 − σ(a))) in one kernel (one pass per layer in backward);
 /// d/dg = silu′(a), which is silu_backward again, and d/da = g·silu″(a).
 Tensor silu_backward(const Tensor& g, const Tensor& a) {
-  return record(ops::broadcast_binary(BinaryKernel::SiluBackward, "silu_backward", g, a), "silu_backward", {g, a},
+  return record(apply_silu_backward(g, a), "silu_backward", {g, a},
                 {a.requires_grad() ? g : Tensor(), a}, SaveOutput::No,
                 [g_shape = g.shape(), a_shape = a.shape()](const Node& node, const Tensor& outer) -> Gradients {
                   const Tensor a = node.saved(1);
@@ -123,7 +146,7 @@ Tensor silu_backward(const Tensor& g, const Tensor& a) {
 
 /// silu″(a) = s(2 + at) with s = σ(1 − σ), t = 1 − 2σ, σ = σ(a), in one kernel; d/da = silu‴(a).
 Tensor silu_second_derivative(const Tensor& a) {
-  return record(apply_unary(UnaryKernel::SiluSecondDerivative, "silu_second_derivative", a), "silu_second_derivative",
+  return record(apply_fused(&Backend::silu_second_derivative, "silu_second_derivative", a), "silu_second_derivative",
                 {a}, {a}, SaveOutput::No, [](const Node& node, const Tensor& g) -> Gradients {
                   return {g * silu_third_derivative(node.saved(0))};
                 });
@@ -131,7 +154,7 @@ Tensor silu_second_derivative(const Tensor& a) {
 
 /// silu‴(a) = s(3t + a(1 − 6s)) in one kernel; d/da = silu⁗(a) (docs/autodiff.md derives both).
 Tensor silu_third_derivative(const Tensor& a) {
-  return record(apply_unary(UnaryKernel::SiluThirdDerivative, "silu_third_derivative", a), "silu_third_derivative",
+  return record(apply_fused(&Backend::silu_third_derivative, "silu_third_derivative", a), "silu_third_derivative",
                 {a}, {a}, SaveOutput::No, [](const Node& node, const Tensor& g) -> Gradients {
                   return {g * silu_fourth_derivative(node.saved(0))};
                 });

@@ -1,0 +1,206 @@
+// Elementwise kernels: maps of one tensor, and maps of several with NumPy broadcasting through a
+// StridedSpace (kernels/index.hpp). They match the CPU backend's semantics element for element:
+// exp flushed to 0 below the float/double limits, sign(0) = 0, softplus = max(x, 0) + log1p(e^−|x|).
+// SiLU's derivatives are fused kernels (kernels/fused.cu).
+#include <cmath>
+
+#include "kernels/device_math.cuh"
+#include "kernels/kernels.hpp"
+#include "kernels/launch.cuh"
+
+namespace ebm::cuda {
+namespace {
+
+/// Below this the CPU flushes exp to 0 (where Eigen's vectorised exp clamps); the GPU follows.
+template <class T>
+__device__ constexpr T exp_lower_limit() {
+  return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
+}
+
+template <class T>
+__device__ T apply_unary(UnaryKernel kernel, T x) {
+  switch (kernel) {
+    case UnaryKernel::Exp: return x < exp_lower_limit<T>() ? T(0) : exp(x);
+    case UnaryKernel::Log: return log(x);
+    case UnaryKernel::Sqrt: return sqrt(x);
+    case UnaryKernel::Square: return x * x;
+    case UnaryKernel::Abs: return fabs(x);
+    case UnaryKernel::Sign: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // 0 stays 0, NaN stays NaN
+    case UnaryKernel::Sin: return sin(x);
+    case UnaryKernel::Cos: return cos(x);
+    case UnaryKernel::Tanh: return tanh(x);
+    case UnaryKernel::Sigmoid: return logistic(x);
+    case UnaryKernel::Softplus: return (x > T(0) ? x : T(0)) + log1p(exp(-fabs(x)));
+    case UnaryKernel::Relu: return x > T(0) ? x : (x == x ? T(0) : x);
+    case UnaryKernel::Silu: return x * logistic(x);
+  }
+  return x;
+}
+
+template <class T>
+__device__ T apply_binary(BinaryKernel kernel, T x, T y) {
+  switch (kernel) {
+    case BinaryKernel::Add: return x + y;
+    case BinaryKernel::Subtract: return x - y;
+    case BinaryKernel::Multiply: return x * y;
+    case BinaryKernel::Divide: return x / y;
+    case BinaryKernel::Greater: return x > y ? T(1) : T(0);
+    case BinaryKernel::Less: return x < y ? T(1) : T(0);
+    case BinaryKernel::GreaterEqual: return x >= y ? T(1) : T(0);
+    case BinaryKernel::LessEqual: return x <= y ? T(1) : T(0);
+  }
+  return x;
+}
+
+
+template <class T>
+void fill_as(Tensor& out, double value) {
+  T* z = out.data<T>();
+  const T v = static_cast<T>(value);
+  launch_for_each("fill", out.numel(), [=] __device__(int64_t i) { z[i] = v; });
+}
+
+template <class From, class To>
+void convert_as(const Tensor& a, Tensor& out) {
+  const From* x = a.data<From>();
+  To* z = out.data<To>();
+  launch_for_each("convert", out.numel(), [=] __device__(int64_t i) { z[i] = static_cast<To>(x[i]); });
+}
+
+template <class T>
+void unary_as(UnaryKernel kernel, const Tensor& a, Tensor& out) {
+  const T* x = a.data<T>();
+  T* z = out.data<T>();
+  launch_for_each("unary", out.numel(), [=] __device__(int64_t i) { z[i] = apply_unary(kernel, x[i]); });
+}
+
+template <class T>
+void affine_as(const Tensor& a, double scale, double shift, Tensor& out) {
+  const T* x = a.data<T>();
+  T* z = out.data<T>();
+  const T s = static_cast<T>(scale), t = static_cast<T>(shift);
+  launch_for_each("affine", out.numel(), [=] __device__(int64_t i) { z[i] = x[i] * s + t; });
+}
+
+template <class T>
+void power_as(const Tensor& a, double exponent, Tensor& out) {
+  const T* x = a.data<T>();
+  T* z = out.data<T>();
+  const T p = static_cast<T>(exponent);
+  launch_for_each("power", out.numel(), [=] __device__(int64_t i) { z[i] = pow(x[i], p); });
+}
+
+/// max then min, as the CPU: NaN stays NaN.
+template <class T>
+void clamp_as(const Tensor& a, double low, double high, Tensor& out) {
+  const T* x = a.data<T>();
+  T* z = out.data<T>();
+  const T lo = static_cast<T>(low), hi = static_cast<T>(high);
+  launch_for_each("clamp", out.numel(), [=] __device__(int64_t i) {
+    const T raised = x[i] < lo ? lo : x[i];
+    z[i] = raised > hi ? hi : raised;
+  });
+}
+
+template <class T>
+void binary_as(BinaryKernel kernel, const Tensor& a, const Tensor& b, Tensor& out) {
+  const T* x = a.data<T>();
+  const T* y = b.data<T>();
+  T* z = out.data<T>();
+  const int64_t n = out.numel();
+  if (a.numel() == n && b.numel() == n) {
+    launch_for_each("binary", n, [=] __device__(int64_t i) { z[i] = apply_binary(kernel, x[i], y[i]); });
+    return;
+  }
+  const auto space = strided_space<2>("binary", out.shape(), {a.shape(), b.shape()});
+  launch_for_each("binary", n, [=] __device__(int64_t i) {
+    int64_t at[2];
+    space.offsets(i, at);
+    z[i] = apply_binary(kernel, x[at[0]], y[at[1]]);
+  });
+}
+
+template <class T>
+void where_as(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
+  const T* c = cond.data<T>();
+  const T* x = a.data<T>();
+  const T* y = b.data<T>();
+  T* z = out.data<T>();
+  const auto space = strided_space<3>("where", out.shape(), {cond.shape(), a.shape(), b.shape()});
+  launch_for_each("where", out.numel(), [=] __device__(int64_t i) {
+    int64_t at[3];
+    space.offsets(i, at);
+    z[i] = c[at[0]] != T(0) ? x[at[1]] : y[at[2]];
+  });
+}
+
+template <class T>
+void add_scaled_as(Tensor& a, const Tensor& b, double scale) {
+  T* x = a.data<T>();
+  const T* y = b.data<T>();
+  const T factor = static_cast<T>(scale);
+  const auto space = strided_space<1>("add_scaled_", a.shape(), {b.shape()});
+  launch_for_each("add_scaled_", a.numel(), [=] __device__(int64_t i) {
+    int64_t at[1];
+    space.offsets(i, at);
+    x[i] += factor * y[at[0]];
+  });
+}
+
+template <class T>
+void expand_as(const Tensor& a, Tensor& out) {
+  const T* x = a.data<T>();
+  T* z = out.data<T>();
+  const auto space = strided_space<1>("expand", out.shape(), {a.shape()});
+  launch_for_each("expand", out.numel(), [=] __device__(int64_t i) {
+    int64_t at[1];
+    space.offsets(i, at);
+    z[i] = x[at[0]];
+  });
+}
+
+}  // namespace
+
+void fill(Tensor& out, double value) {
+  with_type(out.dtype(), [&](auto zero) { fill_as<decltype(zero)>(out, value); });
+}
+
+void convert(const Tensor& a, Tensor& out) {
+  with_type(a.dtype(), [&](auto from) {
+    with_type(out.dtype(), [&](auto to) { convert_as<decltype(from), decltype(to)>(a, out); });
+  });
+}
+
+void unary(UnaryKernel kernel, const Tensor& a, Tensor& out) {
+  with_type(a.dtype(), [&](auto zero) { unary_as<decltype(zero)>(kernel, a, out); });
+}
+
+void affine(const Tensor& a, double scale, double shift, Tensor& out) {
+  with_type(a.dtype(), [&](auto zero) { affine_as<decltype(zero)>(a, scale, shift, out); });
+}
+
+void power(const Tensor& a, double exponent, Tensor& out) {
+  with_type(a.dtype(), [&](auto zero) { power_as<decltype(zero)>(a, exponent, out); });
+}
+
+void clamp(const Tensor& a, double low, double high, Tensor& out) {
+  with_type(a.dtype(), [&](auto zero) { clamp_as<decltype(zero)>(a, low, high, out); });
+}
+
+void binary(BinaryKernel kernel, const Tensor& a, const Tensor& b, Tensor& out) {
+  with_type(out.dtype(), [&](auto zero) { binary_as<decltype(zero)>(kernel, a, b, out); });
+}
+
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
+  with_type(out.dtype(), [&](auto zero) { where_as<decltype(zero)>(cond, a, b, out); });
+}
+
+void add_scaled_(Tensor& a, const Tensor& b, double scale) {
+  with_type(a.dtype(), [&](auto zero) { add_scaled_as<decltype(zero)>(a, b, scale); });
+}
+
+void expand(const Tensor& a, Tensor& out) {
+  with_type(out.dtype(), [&](auto zero) { expand_as<decltype(zero)>(a, out); });
+}
+
+}  // namespace ebm::cuda

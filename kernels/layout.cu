@@ -1,0 +1,128 @@
+// Layout kernels: transpose, slice / slice_assign as one strided copy (kernels/index.hpp), and the
+// row gather and scatter.
+#include <vector>
+
+#include "kernels/allocator.hpp"
+#include "kernels/kernels.hpp"
+#include "kernels/launch.cuh"
+
+namespace ebm::cuda {
+namespace {
+
+/// The tile of a transpose: read rows of a, write rows of out, both coalesced, through shared
+/// memory (one padding column keeps the column reads free of bank conflicts).
+constexpr int tile = 32;
+constexpr int tile_rows = 8;
+
+template <class T>
+__global__ void transpose_kernel(const T* a, T* out, int64_t rows, int64_t columns) {
+  __shared__ T buffer[tile][tile + 1];
+  const int64_t column = static_cast<int64_t>(blockIdx.x) * tile + threadIdx.x;
+  for (int r = threadIdx.y; r < tile; r += tile_rows) {
+    const int64_t row = static_cast<int64_t>(blockIdx.y) * tile + r;
+    if (row < rows && column < columns) buffer[r][threadIdx.x] = a[row * columns + column];
+  }
+  __syncthreads();
+  const int64_t out_column = static_cast<int64_t>(blockIdx.y) * tile + threadIdx.x;  // a row of a
+  for (int r = threadIdx.y; r < tile; r += tile_rows) {
+    const int64_t out_row = static_cast<int64_t>(blockIdx.x) * tile + r;  // a column of a
+    if (out_row < columns && out_column < rows) out[out_row * rows + out_column] = buffer[threadIdx.x][r];
+  }
+}
+
+template <class T>
+void copy_slices_as(const char* op, const Tensor& from, Tensor& to, const SliceCopy& copy) {
+  const T* source = from.data<T>();
+  T* target = to.data<T>();
+  launch_for_each(op, copy.elements, [=] __device__(int64_t e) { target[copy.to_offset(e)] = source[copy.from_offset(e)]; });
+}
+
+void copy_slices(const char* op, const Tensor& from, Tensor& to, const SliceCopy& copy) {
+  with_type(to.dtype(), [&](auto zero) { copy_slices_as<decltype(zero)>(op, from, to, copy); });
+}
+
+/// Row indices copied to the device for one kernel; the buffer goes back to the cache after.
+class DeviceRows {
+ public:
+  explicit DeviceRows(const std::vector<int64_t>& rows) : bytes_(rows.size() * sizeof(int64_t)) {
+    data_ = static_cast<int64_t*>(allocate(bytes_));
+    if (bytes_ > 0) check(cudaMemcpyAsync(data_, rows.data(), bytes_, cudaMemcpyHostToDevice, stream()), "row indices to the GPU");
+  }
+  ~DeviceRows() { deallocate(data_, bytes_); }
+  DeviceRows(const DeviceRows&) = delete;
+  DeviceRows& operator=(const DeviceRows&) = delete;
+  const int64_t* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  int64_t* data_;
+};
+
+/// Elements per row: the product of the extents after dimension 0.
+int64_t row_width(const Tensor& t) { return t.size(0) == 0 ? 0 : t.numel() / t.size(0); }
+
+template <class T>
+void gather_rows_as(const Tensor& a, const std::vector<int64_t>& rows, Tensor& out) {
+  const DeviceRows indices(rows);
+  const int64_t* row = indices.data();
+  const int64_t width = row_width(a);
+  const T* x = a.data<T>();
+  T* z = out.data<T>();
+  launch_for_each("gather_rows", out.numel(), [=] __device__(int64_t e) { z[e] = x[row[e / width] * width + e % width]; });
+}
+
+/// Replacing: one thread per element (the rows are distinct). Accumulating: one thread per
+/// column, adding the rows in order, so repeated rows add up without atomics, in a fixed order.
+template <class T>
+void scatter_rows_as(const Tensor& src, const std::vector<int64_t>& rows, Tensor& out, bool accumulate) {
+  const DeviceRows indices(rows);
+  const int64_t* row = indices.data();
+  const int64_t width = row_width(src);
+  const auto count = static_cast<int64_t>(rows.size());
+  const T* x = src.data<T>();
+  T* z = out.data<T>();
+  if (!accumulate) {
+    launch_for_each("scatter_rows", src.numel(), [=] __device__(int64_t e) { z[row[e / width] * width + e % width] = x[e]; });
+    return;
+  }
+  launch_for_each("scatter_add_rows", count == 0 ? 0 : width, [=] __device__(int64_t column) {
+    for (int64_t i = 0; i < count; ++i) z[row[i] * width + column] += x[i * width + column];
+  });
+}
+
+}  // namespace
+
+void gather_rows(const Tensor& a, const std::vector<int64_t>& rows, Tensor& out) {
+  if (out.numel() == 0) return;
+  with_type(out.dtype(), [&](auto zero) { gather_rows_as<decltype(zero)>(a, rows, out); });
+}
+
+void scatter_rows(const Tensor& src, const std::vector<int64_t>& rows, Tensor& out, bool accumulate) {
+  if (src.numel() == 0) return;
+  with_type(out.dtype(), [&](auto zero) { scatter_rows_as<decltype(zero)>(src, rows, out, accumulate); });
+}
+
+void transpose(const Tensor& a, Tensor& out) {
+  const int64_t rows = a.size(0), columns = a.size(1);
+  if (rows == 0 || columns == 0) return;
+  if ((columns + tile - 1) / tile > 2147483647 || (rows + tile - 1) / tile > 65535) {
+    throw std::invalid_argument("transpose: the CUDA kernel takes up to " + std::to_string(65535 * tile) +
+                                " rows, got " + std::to_string(rows));
+  }
+  with_type(a.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const dim3 grid(static_cast<unsigned>((columns + tile - 1) / tile), static_cast<unsigned>((rows + tile - 1) / tile));
+    transpose_kernel<<<grid, dim3(tile, tile_rows), 0, stream()>>>(a.data<T>(), out.data<T>(), rows, columns);
+    check_launch("transpose");
+  });
+}
+
+void slice(const Tensor& a, int64_t dim, int64_t start, Tensor& out) {
+  copy_slices("slice", a, out, slice_copy(a.shape(), out.shape(), dim, out.size(dim), start, 0));
+}
+
+void slice_assign(const Tensor& src, int64_t dim, int64_t start, Tensor& out) {
+  copy_slices("slice_assign", src, out, slice_copy(src.shape(), out.shape(), dim, src.size(dim), 0, start));
+}
+
+}  // namespace ebm::cuda
