@@ -43,7 +43,8 @@ Tensor DiagonalGaussianNoise::log_prob(const Tensor& x) const {
 
 IsotropicGaussianNoise::IsotropicGaussianNoise(Tensor mean, double std)
     : DiagonalGaussianNoise(mean, full(mean.defined() ? mean.shape() : Shape{0}, std,
-                                       mean.defined() ? mean.dtype() : DType::Float32)) {}
+                                       mean.defined() ? mean.dtype() : DType::Float32,
+                                       mean.defined() ? mean.device() : Device::CPU)) {}
 
 DiagonalGaussianNoise fit_gaussian_noise(const Tensor& data, double widen) {
   if (!data.defined() || data.dim() != 2 || data.size(0) < 2) {

@@ -248,6 +248,8 @@ TEST_CASE("error: shapes that do not broadcast name the op and both shapes") {
   check_throws_with([] { return zeros({2, 2}).item(); }, {"item()", "[2, 2]"});
   check_throws_with([] { return squeeze(zeros({2, 3}), 0); }, {"squeeze", "extent 2"});
   check_throws_with([] { return clamp(zeros({2}), 1.0, -1.0); }, {"clamp", "must not exceed"});
+  check_throws_with([] { return slice_backward(zeros({2, 3, 2}), {4, 3, 2}, -2, 1); }, {"slice_backward", "[2, 3, 2]", "does not fit"});
+  check_throws_with([] { return slice_backward(zeros({2, 2}), {2, 3}, 1, 2); }, {"slice_backward", "start + 2"});
   if (!cuda_is_available()) check_throws_with([] { return zeros({2}).to(Device::CUDA); }, {"Device::CUDA", "cuda_is_available()"});
 }
 

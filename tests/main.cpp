@@ -1,10 +1,15 @@
 // The doctest main of every suite. A run whose filters select no test case fails: ctest runs each
 // case as `--test-case=NAME`, and doctest alone exits 0 when NAME matches nothing, which would
-// report a test that never ran as passed.
+// report a test that never ran as passed. A suite built with EBM_TESTS_NEED_CUDA exits with
+// skip_code (ctest's SKIP_RETURN_CODE) when there is no usable GPU, so ctest reports it skipped.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include <cstdio>
+
+#if EBM_TESTS_NEED_CUDA
+#include <ebm.hpp>
+#endif
 
 namespace {
 
@@ -33,6 +38,13 @@ REGISTER_LISTENER("selected_count", 1, SelectedCount);
 
 int main(int argc, char** argv) {
   doctest::Context context(argc, argv);
+#if EBM_TESTS_NEED_CUDA
+  constexpr int skip_code = 77;
+  if (!context.shouldExit() && !ebm::cuda_is_available()) {
+    std::fprintf(stderr, "%s: skipped: no usable GPU (cuda_is_available() is false)\n", argv[0]);
+    return skip_code;
+  }
+#endif
   const int result = context.run();
   if (context.shouldExit()) return result;  // a query (--list-test-cases, --count, --help): nothing was meant to run
   if (SelectedCount::selected == 0) {

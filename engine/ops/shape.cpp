@@ -113,6 +113,14 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
 Tensor slice_backward(const Tensor& a, const Shape& shape, int64_t dim, int64_t start) {
   ops::check_defined("slice_backward", a);
   const int64_t d = normalize_dim("slice_backward", dim, a.dim());
+  // a must be shape's slice [start, start + a.size(d)) along d: equal extents elsewhere.
+  Shape fitted = shape;
+  if (fitted.size() == a.shape().size()) fitted[static_cast<std::size_t>(d)] = a.size(d);
+  if (fitted != a.shape() || start < 0 || start + a.size(d) > shape[static_cast<std::size_t>(d)]) {
+    throw std::invalid_argument("slice_backward: a of shape " + shape_string(a.shape()) + " does not fit into " +
+                                shape_string(shape) + " at " + std::to_string(start) + " along dimension " + std::to_string(dim) +
+                                " (the other extents must match and start + " + std::to_string(a.size(d)) + " must not exceed the extent)");
+  }
   Tensor out = zeros(shape, a.dtype(), a.device());
   backend(a.device()).slice_assign(a, d, start, out);
   return record(std::move(out), "slice_backward", {a}, {}, SaveOutput::No,
