@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -21,9 +25,9 @@ struct Result {
   std::string output;  // stdout and stderr together
 };
 
-/// Runs the shell command line (with `ebm` meaning the executable under test) and waits.
-Result run(const std::string& arguments) {
-  const std::string command = std::string("cd '") + fs::current_path().string() + "' && " EBM_EXECUTABLE " " + arguments + " 2>&1";
+/// Runs the shell command line in the working directory and waits.
+Result shell(const std::string& command_line) {
+  const std::string command = "cd '" + fs::current_path().string() + "' && " + command_line + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;
@@ -32,6 +36,9 @@ Result run(const std::string& arguments) {
   const int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
+
+/// Runs the executable under test with these arguments (a shell command line) and waits.
+Result run(const std::string& arguments) { return shell(EBM_EXECUTABLE " " + arguments); }
 
 std::string read(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
@@ -76,6 +83,97 @@ class Scratch {
 };
 
 const std::string kQuickTrain = "--steps 20 --samples 50 --sampler-steps 20 --hidden 16 --quiet";
+/// One logged step on a batch of 64, for the checks of a loss's first step.
+const std::string kFirstStep = "--steps 1 --log-every 1 --batch-size 64 --samples 5 --sampler-steps 1 --hidden 16 --quiet";
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> fields;
+  std::istringstream stream(line);
+  for (std::string field; std::getline(stream, field, ',');) fields.push_back(field);
+  return fields;
+}
+
+/// The coordinates of a points CSV (after its header line), row after row.
+std::vector<double> read_coordinates(const fs::path& path) {
+  std::istringstream lines(read(path));
+  std::string line;
+  std::getline(lines, line);
+  std::vector<double> values;
+  while (std::getline(lines, line)) {
+    for (const std::string& field : split(line)) values.push_back(std::stod(field));
+  }
+  return values;
+}
+
+/// Column `name` of the row of `step` in DIR/log.csv.
+double log_value(const fs::path& directory, int step, const std::string& name) {
+  std::istringstream lines(read(directory / "log.csv"));
+  std::string line;
+  std::getline(lines, line);
+  const std::vector<std::string> columns = split(line);
+  const auto column = static_cast<std::size_t>(std::find(columns.begin(), columns.end(), name) - columns.begin());
+  REQUIRE_MESSAGE(column < columns.size(), "no column " << name << " in " << line);
+  while (std::getline(lines, line)) {
+    const std::vector<std::string> fields = split(line);
+    if (std::stoi(fields.at(0)) == step) return std::stod(fields.at(column));
+  }
+  FAIL("no row for step " << step << " in " << (directory / "log.csv"));
+  return NAN;
+}
+
+/// DIR/log.csv without its last column (the seconds, which differ between identical runs).
+std::string log_without_seconds(const fs::path& directory) {
+  std::istringstream lines(read(directory / "log.csv"));
+  std::string kept;
+  for (std::string line; std::getline(lines, line);) kept += line.substr(0, line.rfind(',')) + "\n";
+  return kept;
+}
+
+/// DIR/model.ebm split as written: "EBMMODEL" | version u32 | JSON length u64 | JSON | parameters.
+struct ModelFile {
+  std::string json;
+  std::size_t parameter_bytes;
+};
+ModelFile read_model(const fs::path& directory) {
+  const std::string bytes = read(directory / "model.ebm");
+  constexpr std::size_t header = 8 + 4 + 8;
+  REQUIRE(bytes.size() >= header);
+  uint64_t length = 0;
+  std::memcpy(&length, bytes.data() + 12, sizeof length);
+  REQUIRE(length <= bytes.size() - header);
+  return {bytes.substr(header, length), bytes.size() - header - length};
+}
+
+/// The value of the first `"key": ` of JSON text (as nlohmann::json dumps it) after the first
+/// `"within": `, whitespace removed: a number, a quoted string or an array.
+std::string json_value(const std::string& json, const std::string& key, const std::string& within = "") {
+  const std::size_t from = within.empty() ? 0 : json.find("\"" + within + "\": ");
+  REQUIRE_MESSAGE(from != std::string::npos, "no key " << within << " in " << json);
+  const std::string marker = "\"" + key + "\": ";
+  const std::size_t at = json.find(marker, from);
+  REQUIRE_MESSAGE(at != std::string::npos, "no key " << key << " after " << within << " in " << json);
+  const std::size_t begin = at + marker.size();
+  const std::size_t end = json[begin] == '[' ? json.find(']', begin) + 1 : json.find_first_of(",\n}", begin);
+  std::string value;
+  for (char c : json.substr(begin, end - begin)) {
+    if (!std::isspace(static_cast<unsigned char>(c))) value += c;
+  }
+  return value;
+}
+
+double json_number(const std::string& json, const std::string& key, const std::string& within = "") {
+  return std::stod(json_value(json, key, within));
+}
+
+/// How far a run's random stream went (Philox blocks: 4 float32 or 2 float64 numbers each).
+double generator_offset(const fs::path& directory) { return json_number(read_model(directory).json, "generator_offset"); }
+
+/// Var(E⁻) from the cd log of a run whose data is one point: every positive has energy E₀, so
+/// energy_reg − pos_energy² − neg_energy² = mean(E⁻²) − mean(E⁻)².
+double negative_energy_variance(const fs::path& directory) {
+  const double positive = log_value(directory, 1, "pos_energy"), negative = log_value(directory, 1, "neg_energy");
+  return log_value(directory, 1, "energy_reg") - positive * positive - negative * negative;
+}
 
 void check_fails(const std::string& arguments, int code, const std::string& fragment) {
   const Result result = run(arguments);
@@ -254,22 +352,325 @@ TEST_CASE("a diverging run stops naming the step and keeps the last good checkpo
   CAPTURE(result.output);
   CHECK(result.code == 6);
   CHECK(result.output.find("training diverged at step") != std::string::npos);
-  CHECK(result.output.find("last good checkpoint") != std::string::npos);
-  CHECK(run("sample --model run --n 5 --out s.csv --steps 0").code == 0);
+  const std::string named = "last good checkpoint (step ";
+  const std::size_t at = result.output.find(named);
+  REQUIRE(at != std::string::npos);
+  const int step = std::stoi(result.output.substr(at + named.size()));
+  // The file holds the step the message names, with parameters that give finite energies and
+  // gradients: chains that move under a NaN parameter become NaN, and sample fails (exit 6).
+  CHECK(json_number(read_model("run").json, "step", "state") == step);
+  const Result sampled = run("sample --model run --n 5 --out s.csv --steps 10 --step-size 1e-9");
+  CAPTURE(sampled.output);
+  CHECK(sampled.code == 0);
+  const std::vector<double> samples = read_coordinates("s.csv");
+  CHECK(samples.size() == 10);
+  CHECK(std::all_of(samples.begin(), samples.end(), [](double v) { return std::isfinite(v); }));
 }
 
 TEST_CASE("Ctrl-C writes a last checkpoint and exits with 130") {
   Scratch scratch("interrupt");
-  const std::string script = std::string("sh -c '" EBM_EXECUTABLE " train --dataset two_moons --loss dsm --steps 1000000 --out run --quiet & ") +
-                             "pid=$!; sleep 2; kill -INT $pid; wait $pid; echo exit=$?'";
-  FILE* pipe = ::popen(("cd '" + fs::current_path().string() + "' && " + script + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::size_t count = std::fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), count);
-  ::pclose(pipe);
-  CAPTURE(output);
-  CHECK(output.find("exit=130") != std::string::npos);
-  CHECK(output.find("interrupted after step") != std::string::npos);
+  const Result result = shell("sh -c '" EBM_EXECUTABLE " train --dataset two_moons --loss dsm --steps 1000000 --out run --quiet & "
+                              "pid=$!; sleep 2; kill -INT $pid; wait $pid; echo exit=$?'");
+  CAPTURE(result.output);
+  CHECK(result.output.find("exit=130") != std::string::npos);
+  CHECK(result.output.find("interrupted after step") != std::string::npos);
   CHECK(run("train --resume run --steps 1 --quiet").output.find("already done") != std::string::npos);
+}
+
+TEST_CASE("ebm --threads splits the training's matrix products between that many threads, with the same results") {
+  Scratch scratch("threads");
+  // Two long runs side by side, one with --threads 3. Once it has forked its OpenMP team, count
+  // each process's threads (/proc/PID/task); a build without OpenMP runs on one thread only.
+  const std::string train = EBM_EXECUTABLE " train --dataset two_moons --loss dsm --steps 1000000 --quiet --out ";
+  const Result counted = shell("sh -c '" EBM_EXECUTABLE " --threads 3 train --dataset two_moons --loss dsm --steps 1000000 --quiet --out three & a=$!; " +
+                               train + "one & b=$!; " +
+                               "for i in $(seq 50); do sleep 0.1; [ $(ls /proc/$a/task | wc -l) -ge 3 ] && break; done; sleep 0.2; "
+                               "echo openmp=$(grep -c -E \"lib(g|i)?omp\" /proc/$a/maps) three=$(ls /proc/$a/task | wc -l) "
+                               "one=$(ls /proc/$b/task | wc -l); kill -INT $a $b; wait $a $b'");
+  CAPTURE(counted.output);
+  const bool openmp = counted.output.find("openmp=0 ") == std::string::npos;
+  CHECK(counted.output.find(openmp ? "three=3 " : "three=1 ") != std::string::npos);
+  CHECK(counted.output.find("one=1\n") != std::string::npos);
+
+  // Each element's terms are summed in the same order whatever the threads. With 64 hidden units
+  // the 256 × 64 × 64 products are large enough to be split.
+  const std::string options = "train --dataset two_moons --loss dsm --hidden 64 --steps 5 --samples 20 --sampler-steps 5 --quiet --out ";
+  REQUIRE(run("--threads 2 " + options + "two").code == 0);
+  REQUIRE(run(options + "single").code == 0);
+  CHECK(read("two/samples.csv") == read("single/samples.csv"));
+}
+
+TEST_CASE("train --batch-size sets the points drawn per step") {
+  Scratch scratch("batch_size");
+  // Each step draws its batch and the loss's noise (DSM: one float32 normal per coordinate) from
+  // one random stream, so where the stream stands after 3 steps is proportional to the batch size
+  // (in Philox blocks of 4 float32 numbers: b·2/4 is whole for b = 10 and 20).
+  for (const std::string size : {"10", "20"}) {
+    REQUIRE(run("train --dataset two_moons --loss dsm --steps 3 --samples 5 --sampler-steps 1 --hidden 16 --quiet --batch-size " + size +
+                " --out b" + size).code == 0);
+    CHECK(json_number(read_model("b" + size).json, "batch_size") == std::stod(size));
+  }
+  CHECK(generator_offset("b10") > 0);
+  CHECK(generator_offset("b20") == 2 * generator_offset("b10"));
+}
+
+TEST_CASE("train --depth and --activation build the recorded network, and sample rebuilds it") {
+  Scratch scratch("architecture");
+  const std::string options = "train --dataset two_moons --loss dsm " + kQuickTrain + " --out ";
+  REQUIRE(run(options + "shallow --depth 1").code == 0);
+  REQUIRE(run(options + "deep --depth 3 --activation tanh").code == 0);
+  REQUIRE(run(options + "deep_silu --depth 3").code == 0);
+  const ModelFile deep = read_model("deep");
+  CHECK(json_number(deep.json, "depth") == 3);
+  CHECK(json_value(deep.json, "activation") == "\"tanh\"");
+  // The parameters, then Adam's two moments, in the checkpoint format (nn/checkpoint.hpp): per
+  // layer a weight [out, in] and a bias [out], each dtype u8 | rank u8 | extents i64 × rank |
+  // float32 values, between 20 bytes of magic, version, byte-order mark, count and an 8-byte checksum.
+  const auto mlp_bytes = [](const std::vector<std::size_t>& sizes) {
+    std::size_t layers = 0;
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) layers += (2 + 2 * 8 + 4 * sizes[i] * sizes[i + 1]) + (2 + 8 + 4 * sizes[i + 1]);
+    return 20 + 3 * layers + 8;
+  };
+  CHECK(read_model("shallow").parameter_bytes == mlp_bytes({2, 16, 1}));
+  CHECK(deep.parameter_bytes == mlp_bytes({2, 16, 16, 16, 1}));
+  // tanh is used: the silu network of the same seed samples differently.
+  CHECK(read("deep/samples.csv") != read("deep_silu/samples.csv"));
+  // sample rebuilds the tanh network: from the end sampler's start (seed 0 + 3) it draws train's samples again.
+  REQUIRE(run("sample --model deep --n 50 --seed 3 --out again.csv").code == 0);
+  CHECK(read("again.csv") == read("deep/samples.csv"));
+  check_fails(options + "x --activation swish", 2, "unknown activation 'swish'; known: relu, tanh, sigmoid, softplus, silu");
+}
+
+TEST_CASE("train --seed seeds the initialisation, the data, the noise and the end samples") {
+  Scratch scratch("seed");
+  const std::string options = "train --dataset two_moons --loss dsm --log-every 1 " + kQuickTrain + " --out ";
+  REQUIRE(run(options + "five --seed 5").code == 0);
+  REQUIRE(run(options + "five_again --seed 5").code == 0);
+  REQUIRE(run(options + "six --seed 6").code == 0);
+  CHECK(json_number(read_model("five").json, "seed") == 5);
+  CHECK(log_without_seconds("five") == log_without_seconds("five_again"));
+  CHECK(read("five/samples.csv") == read("five_again/samples.csv"));
+  CHECK(log_value("five", 1, "loss") != log_value("six", 1, "loss"));
+  CHECK(read("five/samples.csv") != read("six/samples.csv"));
+  // The end samples' chains are seeded with seed + 3.
+  REQUIRE(run("sample --model five --n 50 --seed 8 --out again.csv").code == 0);
+  CHECK(read("again.csv") == read("five/samples.csv"));
+}
+
+TEST_CASE("train --sm-method and --probes - Hutchinson's trace draws its probes, the exact trace draws nothing") {
+  Scratch scratch("sm");
+  // Two steps of 8 points: the probes are p × 8 × 2 float32 numbers a step, 4 to a Philox block.
+  const std::string options = "train --dataset two_moons --loss sm --steps 2 --batch-size 8 --samples 5 --sampler-steps 1 --hidden 16 --quiet ";
+  REQUIRE(run(options + "--out exact").code == 0);
+  REQUIRE(run(options + "--sm-method hutchinson --out one_probe").code == 0);
+  REQUIRE(run(options + "--sm-method hutchinson --probes 3 --out three_probes").code == 0);
+  const ModelFile three = read_model("three_probes");
+  CHECK(json_value(three.json, "sm_method") == "\"hutchinson\"");
+  CHECK(json_number(three.json, "probes") == 3);
+  CHECK(generator_offset("one_probe") - generator_offset("exact") == 2 * 1 * 8 * 2 / 4);
+  CHECK(generator_offset("three_probes") - generator_offset("exact") == 2 * 3 * 8 * 2 / 4);
+  check_fails(options + "--sm-method trace --out x", 2, "unknown --sm-method 'trace'; known: exact, hutchinson");
+}
+
+TEST_CASE("train --energy-reg adds lambda times the energies' mean squares to the cd loss") {
+  Scratch scratch("energy_reg");
+  // loss = mean E⁺ − mean E⁻ + λ(mean E⁺² + mean E⁻²); the log's energy_reg is the bracket.
+  for (const std::string lambda : {"0", "0.5"}) {
+    CAPTURE(lambda);
+    REQUIRE(run("train --dataset two_moons --loss cd --energy-reg " + lambda + " --out " + lambda + " " + kFirstStep).code == 0);
+    CHECK(json_number(read_model(lambda).json, "energy_regularization") == std::stod(lambda));
+    const double positive = log_value(lambda, 1, "pos_energy"), negative = log_value(lambda, 1, "neg_energy");
+    const double magnitude = log_value(lambda, 1, "energy_reg");
+    REQUIRE(magnitude > 0);
+    // Float32 sums of terms of this size: a relative error of 1e-6 is 20 roundings.
+    CHECK(std::abs(log_value(lambda, 1, "loss") - (positive - negative + std::stod(lambda) * magnitude)) <=
+          1e-6 * (std::abs(positive) + std::abs(negative) + magnitude));
+  }
+}
+
+TEST_CASE("train --buffer-size sets the size of pcd's replay buffer") {
+  Scratch scratch("buffer_size");
+  // The buffer starts as B uniform points in the data's box, B × 2 float32 numbers (4 to a Philox
+  // block) drawn from the training stream; the steps after draw the same with any B ≥ the batch.
+  const std::string options = "train --dataset two_moons --loss pcd --steps 2 --batch-size 16 --samples 5 --sampler-steps 1 --hidden 16 --quiet ";
+  REQUIRE(run(options + "--buffer-size 20 --out small").code == 0);
+  REQUIRE(run(options + "--buffer-size 100 --out large").code == 0);
+  CHECK(json_number(read_model("large").json, "buffer_size") == 100);
+  CHECK(generator_offset("large") - generator_offset("small") == (100 - 20) * 2 / 4);
+}
+
+TEST_CASE("train --cd-noise-scale scales the cd sampler's noise") {
+  Scratch scratch("cd_noise_scale");
+  // Data of one point x₀: one Langevin step from it gives x₀ − ε∇E + √(2ε)·τ·z, so to first order
+  // in the step E⁻ − E₀ ≈ √(2ε)·τ·∇E·z with the same z at every τ: Var(E⁻) ∝ τ², and 0 at τ = 0.
+  std::ofstream("point.csv") << "x1,x2\n0.3,0.2\n0.3,0.2\n";
+  std::array<double, 3> variance{};
+  for (int tau = 0; tau <= 2; ++tau) {
+    const std::string out = "tau" + std::to_string(tau);
+    REQUIRE(run("train --data point.csv --loss cd --cd-steps 1 --cd-step-size 1e-3 --cd-noise-scale " + std::to_string(tau) + " --out " + out + " " +
+                kFirstStep).code == 0);
+    CHECK(json_number(read_model(out).json, "noise_scale", "cd_sampler") == tau);
+    variance[static_cast<std::size_t>(tau)] = negative_energy_variance(out);
+  }
+  CAPTURE(variance);
+  REQUIRE(variance[1] > 0);
+  CHECK(std::abs(variance[0]) < 1e-3 * variance[1]);
+  // The next order is O(√ε·τ) relative: 0.3% here.
+  CHECK(variance[2] / variance[1] == doctest::Approx(4).epsilon(0.03));
+}
+
+TEST_CASE("train --cd-leapfrog sets the length of the cd sampler's HMC trajectories") {
+  Scratch scratch("cd_leapfrog");
+  // Data of one point x₀: one HMC step of L leapfrog steps of ε moves it to x₀ + Lε·p + O(ε²)
+  // (momentum p ~ N(0, I), the same draws at every L), so Var(E⁻) ≈ (Lε)²·Var(∇E·p) ∝ L².
+  std::ofstream("point.csv") << "x1,x2\n0.3,0.2\n0.3,0.2\n";
+  for (const std::string leapfrog : {"1", "4"}) {
+    REQUIRE(run("train --data point.csv --loss cd --cd-sampler hmc --cd-steps 1 --cd-step-size 0.02 --cd-leapfrog " + leapfrog +
+                " --out leapfrog" + leapfrog + " " + kFirstStep).code == 0);
+  }
+  CHECK(json_number(read_model("leapfrog4").json, "leapfrog", "cd_sampler") == 4);
+  REQUIRE(negative_energy_variance("leapfrog1") > 0);
+  // The next order is O(Lε) relative: under 1% here.
+  CHECK(negative_energy_variance("leapfrog4") / negative_energy_variance("leapfrog1") == doctest::Approx(16).epsilon(0.03));
+}
+
+TEST_CASE("train --cd-sigmas sets the cd sampler's annealing levels, and one level is plain Langevin") {
+  Scratch scratch("cd_sigmas");
+  // Level l runs Langevin steps of ε·σ_l²/σ_L²: with the one level σ = 0.5 that is Langevin with
+  // step ε, draw for draw.
+  const std::string options = "train --dataset two_moons --loss cd --cd-step-size 1e-3 --steps 2 --log-every 1 --batch-size 64 "
+                              "--samples 5 --sampler-steps 1 --hidden 16 --quiet --out ";
+  REQUIRE(run(options + "one_level --cd-sampler annealed --cd-sigmas 0.5").code == 0);
+  REQUIRE(run(options + "langevin --cd-sampler langevin").code == 0);
+  REQUIRE(run(options + "default_levels --cd-sampler annealed").code == 0);
+  CHECK(json_value(read_model("one_level").json, "sigmas", "cd_sampler") == "[0.5]");
+  CHECK(log_without_seconds("one_level") == log_without_seconds("langevin"));
+  CHECK(log_without_seconds("default_levels") != log_without_seconds("langevin"));
+  check_fails(options + "x --cd-sampler annealed --cd-sigmas 0.1 --cd-sigmas 0.5", 2, "strictly decreasing");
+}
+
+TEST_CASE("train --noise-ratio and --noise-widen set nce's noise") {
+  Scratch scratch("nce");
+  const std::string options = "train --dataset two_moons --loss nce " + kFirstStep + " --out ";
+  REQUIRE(run(options + "wide --noise-widen 1e3").code == 0);
+  REQUIRE(run(options + "wider --noise-widen 1e4").code == 0);
+  REQUIRE(run(options + "wide_ratio4 --noise-widen 1e3 --noise-ratio 4").code == 0);
+  const ModelFile ratio4 = read_model("wide_ratio4");
+  CHECK(json_number(ratio4.json, "noise_ratio") == 4);
+  CHECK(json_number(ratio4.json, "noise_widen") == 1e3);
+  // ν·64 noise points of 2 float32 numbers each, 4 to a Philox block.
+  CHECK(generator_offset("wide_ratio4") - generator_offset("wide") == (4 - 1) * 64 * 2 / 4);
+  // pos_loss = mean softplus(−h) with h = −E − log Z − log p_n(x) − log ν. For the data under noise
+  // of stds w × theirs, −log p_n(x) = log(2π w² s₁s₂) + ‖(x − μ)/s‖²/(2w²) ≈ 15 at w = 1e3, so
+  // softplus(−h) = e^−h to 1e-6 and pos_loss ∝ ν/w²: the same first batch and energy in all three
+  // runs, and ‖(x − μ)/s‖²/(2w²) < 1e-5 at these w.
+  const double wide = log_value("wide", 1, "pos_loss");
+  CHECK(wide / log_value("wider", 1, "pos_loss") == doctest::Approx(100).epsilon(1e-4));
+  CHECK(log_value("wide_ratio4", 1, "pos_loss") / wide == doctest::Approx(4).epsilon(1e-4));
+}
+
+TEST_CASE("train --noise-scale scales the end sampler's Langevin noise") {
+  Scratch scratch("noise_scale");
+  REQUIRE(run("train --dataset two_moons --loss dsm --steps 20 --hidden 16 --quiet --samples 500 --sampler-steps 20 --step-size 1e-4 "
+              "--noise-scale 5 --out run").code == 0);
+  CHECK(json_number(read_model("run").json, "noise_scale", "sampler") == 5);
+  // The chains' start: train's end samples start from seed 0 + 3, as sample --seed 3 does.
+  REQUIRE(run("sample --model run --n 500 --seed 3 --steps 0 --out start.csv").code == 0);
+  const std::vector<double> end = read_coordinates("run/samples.csv"), start = read_coordinates("start.csv");
+  REQUIRE(end.size() == 1000);
+  REQUIRE(start.size() == 1000);
+  // K = 20 steps x ← x − ε∇E + √(2ε)·τ·z move each coordinate by N(0, 2εKτ² = 0.1), plus a drift
+  // Kε∇E ≈ 2e-3·∇E. The mean of 1000 squares has a standard error of 0.1·√(2/1000) ≈ 0.0045.
+  double mean_square = 0;
+  for (std::size_t i = 0; i < end.size(); ++i) mean_square += (end[i] - start[i]) * (end[i] - start[i]) / 1000;
+  CHECK(std::abs(mean_square - 0.1) < 4 * 0.1 * std::sqrt(2.0 / 1000));
+  // sample keeps the model's τ: it draws the same chains again.
+  REQUIRE(run("sample --model run --n 500 --seed 3 --out again.csv").code == 0);
+  CHECK(read("again.csv") == read("run/samples.csv"));
+}
+
+TEST_CASE("train --sigmas sets the end sampler's annealing levels, and one level is plain Langevin") {
+  Scratch scratch("sigmas");
+  // Level l runs Langevin steps of ε·σ_l²/σ_L²: with the one level σ = 0.5 that is Langevin with
+  // step ε, draw for draw.
+  const std::string options = "train --dataset two_moons --loss dsm " + kQuickTrain + " --out ";
+  REQUIRE(run(options + "one_level --sampler annealed --sigmas 0.5").code == 0);
+  REQUIRE(run(options + "langevin --sampler langevin").code == 0);
+  REQUIRE(run(options + "default_levels --sampler annealed").code == 0);
+  CHECK(json_value(read_model("one_level").json, "sigmas", "sampler") == "[0.5]");
+  CHECK(read("one_level/samples.csv") == read("langevin/samples.csv"));
+  CHECK(read("default_levels/samples.csv") != read("langevin/samples.csv"));
+}
+
+TEST_CASE("eval --n, --seed and --param draw the reference points as ebm data does") {
+  Scratch scratch("eval_reference");
+  const std::string mixture = "--dataset gaussian_mixture --param k=3 --param std=0.1";
+  REQUIRE(run("data " + mixture + " --n 30 --seed 4 --out samples.csv").code == 0);
+  REQUIRE(run("data " + mixture + " --n 40 --seed 7 --out reference.csv").code == 0);
+  const Result drawn = run("eval --samples samples.csv " + mixture + " --n 40 --seed 7");
+  const Result from_file = run("eval --samples samples.csv --data reference.csv");
+  CAPTURE(drawn.output);
+  REQUIRE(drawn.code == 0);
+  REQUIRE(from_file.code == 0);
+  CHECK(json_number(drawn.output, "n_reference") == 40);
+  // The file holds 9 significant digits.
+  for (const char* metric : {"mmd2", "mmd_bandwidth", "energy_distance"}) {
+    CAPTURE(metric);
+    CHECK(json_number(drawn.output, metric) == doctest::Approx(json_number(from_file.output, metric)).epsilon(1e-6));
+  }
+  // The modes of k = 3, std = 0.1: the default radius is max(√3/10, 3 · 0.1) = 0.3.
+  CHECK(json_number(drawn.output, "count", "modes") == 3);
+  CHECK(json_number(drawn.output, "radius", "modes") == doctest::Approx(0.3).epsilon(1e-12));
+  // Without --n, as many points as samples.
+  CHECK(json_number(run("eval --samples samples.csv " + mixture + " --seed 7").output, "n_reference") == 30);
+}
+
+TEST_CASE("eval --mode-radius sets the distance within which a sample is near a mode") {
+  Scratch scratch("mode_radius");
+  // Modes of k = 4, radius 1: (1, 0), (0, 1), (−1, 0), (0, −1). The samples lie 0.1, 0.3, 0 and 0.5
+  // from them; with N = 4 and K = 4 one sample covers a mode (N/(5K) = 0.2).
+  std::ofstream("samples.csv") << "1.1,0\n0,1.3\n-1,0\n0,-1.5\n";
+  const std::string eval = "eval --samples samples.csv --dataset gaussian_mixture --param k=4 ";
+  const auto check_modes = [&](const std::string& options, double radius, double near, double covered) {
+    const Result result = run(eval + options);
+    CAPTURE(result.output);
+    REQUIRE(result.code == 0);
+    CHECK(json_number(result.output, "radius", "modes") == doctest::Approx(radius).epsilon(1e-12));
+    CHECK(json_number(result.output, "near_fraction", "modes") == near);
+    CHECK(json_number(result.output, "covered_fraction", "modes") == covered);
+  };
+  check_modes("--mode-radius 0.2", 0.2, 0.5, 0.5);
+  check_modes("--mode-radius 0.4", 0.4, 0.75, 0.75);
+  check_modes("--mode-radius 1", 1, 1, 1);
+  // The default: max(√2/10, 3 · 0.05) = 0.15.
+  check_modes("", 0.15, 0.5, 0.5);
+}
+
+TEST_CASE("plot --samples overlays that file instead of the run's samples") {
+  Scratch scratch("plot_samples");
+  REQUIRE(run("train --dataset two_moons --loss dsm --out run " + kQuickTrain).code == 0);
+  REQUIRE(run("data --dataset spiral --n 50 --out other.csv").code == 0);
+  REQUIRE(run("plot --model run --out default.png").code == 0);
+  REQUIRE(run("plot --model run --out given.png --samples other.csv").code == 0);
+  CHECK(read("given.png") != read("default.png"));
+  // The same picture as with those points as the run's own samples.
+  fs::copy_file("other.csv", "run/samples.csv", fs::copy_options::overwrite_existing);
+  REQUIRE(run("plot --model run --out replaced.png").code == 0);
+  CHECK(read("replaced.png") == read("given.png"));
+}
+
+TEST_CASE("sample and plot refuse to replace a file without --force and replace it with --force") {
+  Scratch scratch("force");
+  REQUIRE(run("train --dataset two_moons --loss dsm --out run " + kQuickTrain).code == 0);
+  REQUIRE(run("sample --model run --n 5 --out s.csv --steps 2").code == 0);
+  check_fails("sample --model run --n 7 --out s.csv --steps 2", 4, "'s.csv' exists; choose another output or pass --force");
+  CHECK(count_lines("s.csv") == 6);
+  CHECK(run("sample --model run --n 7 --out s.csv --steps 2 --force").code == 0);
+  CHECK(count_lines("s.csv") == 8);
+
+  REQUIRE(run("plot --model run --out p.png --width 300").code == 0);
+  check_fails("plot --model run --out p.png --width 400", 4, "'p.png' exists; choose another output or pass --force");
+  CHECK(png_size("p.png") == std::array<uint32_t, 2>{300, 520});
+  CHECK(run("plot --model run --out p.png --width 400 --force").code == 0);
+  CHECK(png_size("p.png") == std::array<uint32_t, 2>{400, 520});
 }

@@ -138,13 +138,15 @@ Tensor generate_dataset(const std::string& name, int64_t n, const std::map<std::
       xy.push_back(r * std::sin(t) + p.at("noise") * z(i, 1));
     }
   } else if (name == "checkerboard") {
-    // Uniform in the box, each point moved into the odd cell beside it when it fell in an even
-    // one: every odd cell gets equal mass, and no rejection loop.
+    // Uniform in the box, each point that fell in an even cell moved by ±1 into the other cell of
+    // its pair of columns (−range + 2m, −range + 2m + 1), which is odd: every odd cell gets its own
+    // mass and that of one even cell, and no rejection loop.
     const double range = p.at("range");
     for (int64_t i = 0; i < n; ++i) {
       double x = -range + 2 * range * u(i, 0);
       const double y = -range + 2 * range * u(i, 1);
-      if ((static_cast<int64_t>(std::floor(x)) + static_cast<int64_t>(std::floor(y))) % 2 == 0) x = x + 1 > range ? x - 1 : x + 1;
+      const auto column = static_cast<int64_t>(std::floor(x));
+      if ((column + static_cast<int64_t>(std::floor(y))) % 2 == 0) x += (column + static_cast<int64_t>(std::ceil(range))) % 2 == 0 ? 1 : -1;
       xy.push_back(x);
       xy.push_back(y);
     }
