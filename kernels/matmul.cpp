@@ -1,11 +1,10 @@
 // matmul through cuBLAS: the row-major product mapped onto a column-major GEMM by
 // column_major_gemm (kernels/gemm_mapping.hpp), on ebm's stream.
-#include <cublas_v2.h>
-
 #include <climits>
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cublas.hpp"
 #include "kernels/gemm_mapping.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/runtime.hpp"
@@ -15,16 +14,16 @@ namespace {
 
 void check_cublas(cublasStatus_t status, const char* op) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
-  throw std::runtime_error(std::string("cuBLAS error in ") + op + ": " + cublasGetStatusString(status) + " (" +
-                           cublasGetStatusName(status) + ")");
+  throw std::runtime_error(std::string("cuBLAS error in ") + op + ": " + cublas().status_string(status) + " (" +
+                           cublas().status_name(status) + ")");
 }
 
 /// One handle for the process, bound to ebm's stream; never destroyed (see allocator.cpp).
 cublasHandle_t handle() {
   static const cublasHandle_t instance = [] {
     cublasHandle_t created = nullptr;
-    check_cublas(cublasCreate(&created), "cublasCreate");
-    check_cublas(cublasSetStream(created, stream()), "cublasSetStream");
+    check_cublas(cublas().create(&created), "cublasCreate");
+    check_cublas(cublas().set_stream(created, stream()), "cublasSetStream");
     return created;
   }();
   return instance;
@@ -53,12 +52,12 @@ void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b
   const int ld_out = checked_int(gemm.leading_out, "out's row length");
   if (out.dtype() == DType::Float32) {
     const float alpha = 1, beta = static_cast<float>(gemm.beta);
-    check_cublas(cublasSgemm(handle(), first, second, m, n, k, &alpha, b.data<float>(), ld_first, a.data<float>(), ld_second,
+    check_cublas(cublas().sgemm(handle(), first, second, m, n, k, &alpha, b.data<float>(), ld_first, a.data<float>(), ld_second,
                              &beta, out.data<float>(), ld_out),
                  "matmul (cublasSgemm)");
   } else {
     const double alpha = 1, beta = gemm.beta;
-    check_cublas(cublasDgemm(handle(), first, second, m, n, k, &alpha, b.data<double>(), ld_first, a.data<double>(),
+    check_cublas(cublas().dgemm(handle(), first, second, m, n, k, &alpha, b.data<double>(), ld_first, a.data<double>(),
                              ld_second, &beta, out.data<double>(), ld_out),
                  "matmul (cublasDgemm)");
   }
