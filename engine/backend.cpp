@@ -1,6 +1,7 @@
 #include "engine/backend.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace ebm {
 
@@ -11,6 +12,7 @@ const Backend& cpu_backend();
 namespace cuda {
 const Backend& cuda_backend();
 bool available() noexcept;
+std::string device_description();
 }  // namespace cuda
 #endif
 
@@ -30,6 +32,26 @@ bool cuda_is_available() {
   return cuda::available();
 #else
   return false;
+#endif
+}
+
+std::string cuda_device_description() {
+#if defined(EBM_WITH_CUDA)
+  try {
+    return cuda::device_description();
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+#else
+  return "this build has no CUDA backend";
+#endif
+}
+
+std::string cuda_architectures() {
+#if defined(EBM_WITH_CUDA)
+  return EBM_CUDA_ARCHITECTURES;
+#else
+  return "";
 #endif
 }
 

@@ -13,6 +13,11 @@ enum class Device { CPU, CUDA };
 /// True when this build has the CUDA backend and the machine a usable GPU; never throws. CUDA is
 /// initialised lazily: a build with CUDA runs on the CPU alone until a CUDA tensor is asked for.
 bool cuda_is_available();
+/// The GPU this build would use ("NVIDIA H200, compute capability 9.0, 139.8 GiB, driver 13.0"),
+/// or why there is none; never throws.
+std::string cuda_device_description();
+/// The GPU architectures this build's kernels are compiled for ("80-real;90"), empty without CUDA.
+std::string cuda_architectures();
 using Shape = std::vector<int64_t>;
 
 /// "float32" or "float64".

@@ -674,3 +674,33 @@ TEST_CASE("sample and plot refuse to replace a file without --force and replace 
   CHECK(run("plot --model run --out p.png --width 400 --force").code == 0);
   CHECK(png_size("p.png") == std::array<uint32_t, 2>{400, 520});
 }
+
+TEST_CASE("info names the devices, and --device picks one: cpu as the default, cuda only with a usable GPU") {
+  Scratch scratch("device");
+  const Result info = run("info");
+  CAPTURE(info.output);
+  REQUIRE(info.code == 0);
+  CHECK(info.output.find("devices in this build: cpu") != std::string::npos);
+  CHECK(info.output.find("gpu: ") != std::string::npos);
+  const bool gpu = info.output.find("cuda usable: yes") != std::string::npos;
+
+  // --device cpu is the default: the same samples, bit for bit.
+  REQUIRE(run("train --dataset two_moons --loss dsm --out plain " + kQuickTrain).code == 0);
+  REQUIRE(run("train --dataset two_moons --loss dsm --out on_cpu --device cpu " + kQuickTrain).code == 0);
+  CHECK(read("plain/samples.csv") == read("on_cpu/samples.csv"));
+  check_fails("train --dataset two_moons --loss dsm --out x --device tpu", 2, "--device must be cpu or cuda, got 'tpu'");
+  check_fails("sample --model plain --n 5 --out s.csv --device tpu", 2, "--device must be cpu or cuda");
+  // --device may be given with --resume: it is not part of the run's configuration.
+  CHECK(run("train --resume plain --steps 25 --device cpu --quiet").code == 0);
+  if (!gpu) {
+    check_fails("train --dataset two_moons --loss dsm --out x --device cuda", 2, "--device cuda:");
+    check_fails("sample --model plain --n 5 --out s.csv --device cuda", 2, "--device cuda:");
+    CHECK_FALSE(fs::exists("x"));
+    return;
+  }
+  // With a GPU: the run trains there, its model file loads on the CPU, and samples agree closely.
+  REQUIRE(run("train --dataset two_moons --loss dsm --out on_gpu --device cuda " + kQuickTrain).code == 0);
+  CHECK(run("sample --model on_gpu --n 20 --steps 5 --out gpu_model_on_cpu.csv").code == 0);
+  CHECK(run("sample --model plain --n 20 --steps 5 --out cpu_model_on_gpu.csv --device cuda").code == 0);
+  CHECK(count_lines("cpu_model_on_gpu.csv") == 21);
+}

@@ -9,6 +9,7 @@
 
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/threads.hpp"
 #include "tools/cli_error.hpp"
 #include "tools/commands.hpp"
 #include "tools/csv.hpp"
@@ -66,7 +67,8 @@ int sample_command(const SampleRequest& request) {
   }
   Tensor samples;
   try {
-    samples = make_sampler(sampler, model.energy)->sample(start, sampler.steps, generator);
+    model.energy->to(request.device);
+    samples = make_sampler(sampler, model.energy)->sample(start.to(request.device), sampler.steps, generator);
   } catch (const std::runtime_error& error) {
     throw CliError(kDiverged, std::string("sampling failed: ") + error.what());
   }
@@ -140,6 +142,23 @@ int data_command(const DataRequest& request) {
   refuse_to_overwrite(request.out, request.force);
   Generator generator(request.seed);
   write_points(request.out, generate_dataset(request.dataset, request.n, parameters, generator));
+  return kSuccess;
+}
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::CPU;
+  if (name != "cuda") throw CliError(kUsageError, "--device must be cpu or cuda, got '" + name + "'");
+  if (!cuda_is_available()) throw CliError(kUsageError, "--device cuda: " + cuda_device_description() + " (ebm info shows what this build supports)");
+  return Device::CUDA;
+}
+
+int info_command() {
+  std::printf("ebm %s\n", EBM_VERSION);
+  std::printf("devices in this build: cpu%s\n",
+              cuda_architectures().empty() ? " (no CUDA backend)" : (", cuda (kernels for " + cuda_architectures() + ")").c_str());
+  std::printf("cpu threads for products: %d\n", num_threads());
+  std::printf("gpu: %s\n", cuda_device_description().c_str());
+  std::printf("cuda usable: %s\n", cuda_is_available() ? "yes" : "no");
   return kSuccess;
 }
 

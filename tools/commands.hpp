@@ -10,8 +10,13 @@
 
 namespace ebm::tools {
 
+/// The device named by --device ("cpu" or "cuda"); throws CliError(kUsageError) for another name,
+/// and for "cuda" when this build or machine cannot run it, saying why.
+Device parse_device(const std::string& name);
+
 struct TrainRequest {
   TrainConfig config;
+  Device device = Device::CPU;
   std::string out;
   std::string resume;        // a run directory to continue; then config is taken from it
   bool steps_given = false;  // with resume: --steps sets the new total
@@ -22,6 +27,7 @@ int train_command(const TrainRequest& request);
 
 struct SampleRequest {
   std::string model;
+  Device device = Device::CPU;
   int64_t n = 1000;
   std::string out;
   SamplerConfig sampler;
@@ -61,6 +67,8 @@ struct DataRequest {
 };
 int data_command(const DataRequest& request);
 int datasets_command();
+/// Prints the build's version, the devices it supports and the GPU it finds.
+int info_command();
 
 /// Throws CliError(kOutputExists) when `path` exists and force is off.
 void refuse_to_overwrite(const std::string& path, bool force);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
 
   TrainRequest train;
   std::vector<std::string> train_parameters;
+  std::string train_device = "cpu";
   auto* train_command_line = app.add_subcommand("train", "train an MLP energy on a dataset; writes model.ebm, log.csv, samples.csv and energy.png");
   {
     auto& c = train.config;
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     t.add_option("--resume", train.resume, "continue the run in this directory (to --steps in total)");
     t.add_flag("--force", train.force, "write into an existing non-empty output directory");
     t.add_flag("--quiet", train.quiet, "print nothing but errors");
+    t.add_option("--device", train_device, "cpu or cuda (the model file is the same either way)")->capture_default_str();
     auto* steps = t.add_option("--steps", c.steps, "optimisation steps")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--batch-size", c.batch_size, "points per step")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
@@ -91,25 +93,29 @@ int main(int argc, char** argv) {
     t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(CLI::PositiveNumber);
     add_sampler_options(t, c.sampler, "", "end samples:");
     t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-    t.callback([&train, &train_parameters, steps, &t] {
+    t.callback([&train, &train_parameters, &train_device, steps, &t] {
       train.steps_given = steps->count() > 0;
       if (!train.resume.empty()) {
         for (const CLI::Option* option : t.get_options()) {
           const std::string name = option->get_name();
-          if (option->count() > 0 && name != "--resume" && name != "--steps" && name != "--quiet" && name != "--out") {
-            throw CliError(kUsageError, "--resume continues with the run's own configuration; only --steps and --quiet may be "
-                                        "given with it, not " + name);
+          if (option->count() > 0 && name != "--resume" && name != "--steps" && name != "--quiet" && name != "--out" &&
+              name != "--device") {
+            throw CliError(kUsageError, "--resume continues with the run's own configuration; only --steps, --quiet and "
+                                        "--device may be given with it, not " + name);
           }
         }
       }
       train.config.dataset_parameters = parse_parameters(train_parameters);
+      train.device = parse_device(train_device);
       if (train.resume.empty() && train.out.empty()) throw CliError(kUsageError, "train needs --out DIR (or --resume DIR)");
       if (!train.resume.empty() && !train.out.empty()) throw CliError(kUsageError, "--resume continues in its own directory; drop --out");
     });
   }
 
   SampleRequest sample;
+  std::string sample_device = "cpu";
   auto* sample_command_line = app.add_subcommand("sample", "draw samples from a trained model into a CSV file");
+  sample_command_line->add_option("--device", sample_device, "cpu or cuda")->capture_default_str();
   sample_command_line->add_option("--model", sample.model, "run directory written by train")->required();
   sample_command_line->add_option("--n", sample.n, "number of samples")->capture_default_str()->check(CLI::PositiveNumber);
   sample_command_line->add_option("--out", sample.out, "output CSV file")->required();
@@ -117,7 +123,8 @@ int main(int argc, char** argv) {
   sample_command_line->add_flag("--force", sample.force, "replace an existing output file");
   add_sampler_options(*sample_command_line, sample.sampler, "", "");
   sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
-  sample_command_line->callback([&sample, sample_command_line] {
+  sample_command_line->callback([&sample, &sample_device, sample_command_line] {
+    sample.device = parse_device(sample_device);
     for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps"}) {
       if (sample_command_line->count(name) > 0) sample.given.emplace_back(name);
     }
@@ -157,10 +164,11 @@ int main(int argc, char** argv) {
   data_command_line->callback([&data, &data_parameters] { data.parameters = parse_parameters(data_parameters); });
 
   auto* datasets_command_line = app.add_subcommand("datasets", "list the datasets and their parameters");
+  auto* info_command_line = app.add_subcommand("info", "the version, the devices this build supports and the GPU it finds");
 
-  const std::vector<std::string> commands = {"train", "sample", "eval", "plot", "data", "datasets"};
+  const std::vector<std::string> commands = {"train", "sample", "eval", "plot", "data", "datasets", "info"};
   if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
-    std::fprintf(stderr, "ebm: error: unknown command '%s'; known: train, sample, eval, plot, data, datasets\n", argv[1]);
+    std::fprintf(stderr, "ebm: error: unknown command '%s'; known: train, sample, eval, plot, data, datasets, info\n", argv[1]);
     return kUsageError;
   }
   try {
@@ -172,6 +180,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand(plot_command_line)) return plot_command(plot);
     if (app.got_subcommand(data_command_line)) return data_command(data);
     if (app.got_subcommand(datasets_command_line)) return datasets_command();
+    if (app.got_subcommand(info_command_line)) return info_command();
   } catch (const CLI::ParseError& error) {
     const int code = app.exit(error);
     return code == 0 ? kSuccess : kUsageError;

@@ -119,10 +119,12 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
       }
     }
     const int64_t total = static_cast<int64_t>(plot_width) * plot_height;
+    const std::vector<Tensor> parameters = energy.parameters();
+    const Device device = parameters.empty() ? Device::CPU : parameters.front().device();  // where the energy lives
     for (int64_t first = 0; first < total; first += 16384) {
       const int64_t count = std::min<int64_t>(16384, total - first);
       const Tensor points = tensor(std::vector<double>(coordinates.begin() + 2 * first, coordinates.begin() + 2 * (first + count)),
-                                   {count, 2}, DType::Float32);
+                                   {count, 2}, DType::Float32, device);
       const std::vector<double> values = energy(points).to_vector();
       field.insert(field.end(), values.begin(), values.end());
     }

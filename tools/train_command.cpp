@@ -101,6 +101,7 @@ int train_command(const TrainRequest& request) {
     config.steps = steps;
     state = loaded.state;
     energy = loaded.energy;
+    energy->to(request.device);
     adam_state = loaded.optimizer;
     saved_loss_parameters = loaded.loss_parameters;
     generator_offset = loaded.state.generator_offset;
@@ -126,10 +127,11 @@ int train_command(const TrainRequest& request) {
     if (config.dimension == 2) config.box = padded_box(reference);
     Generator init(config.seed);
     energy = make_energy(config, init);
+    energy->to(request.device);
   }
   Generator generator(config.seed + 2);
   generator.reserve(generator_offset);
-  const auto loss = make_configured_loss(config, energy, reference.to(DType::Float32), generator);
+  const auto loss = make_configured_loss(config, energy, reference.to(DType::Float32).to(request.device), generator);
   std::vector<Tensor> trained = loss->parameters();
   if (adam_state) {
     const std::size_t own = trained.size() - energy->parameters().size();
@@ -181,7 +183,7 @@ int train_command(const TrainRequest& request) {
     }
     losses::LossOutput output;
     try {
-      output = (*loss)(source.batch(config.batch_size, generator));
+      output = (*loss)(source.batch(config.batch_size, generator).to(request.device));
     } catch (const std::runtime_error& error) {  // a non-finite loss, or the negatives' chains diverged
       progress.finish();
       std::signal(SIGINT, previous_handler);
@@ -229,7 +231,7 @@ int train_command(const TrainRequest& request) {
   }
   Tensor samples;
   try {
-    samples = make_sampler(sampler_config, energy)->sample(start_points, sampler_config.steps, sampling);
+    samples = make_sampler(sampler_config, energy)->sample(start_points.to(request.device), sampler_config.steps, sampling);
   } catch (const std::runtime_error& error) {
     throw CliError(kDiverged, std::string("the model is trained and saved in ") + model_path(directory) +
                                   ", but drawing its samples failed: " + error.what() + " (try ebm sample with a smaller --step-size)");
