@@ -11,8 +11,14 @@ namespace {
 Tensor temporary(const Tensor& like, const Shape& shape) { return empty(shape, like.dtype(), like.device()); }
 Tensor temporary(const Tensor& like) { return temporary(like, like.shape()); }
 
+/// A new tensor of x's dtype and device, of x and y's broadcast shape (not the larger operand's:
+/// [1, 0, W] with [W] is [1, 0, W]).
+Tensor broadcast_temporary(const Tensor& x, const Tensor& y) {
+  return temporary(x, broadcast_shapes("composite kernel", x.shape(), y.shape()));
+}
+
 Tensor multiply(const Backend& b, const Tensor& x, const Tensor& y) {
-  Tensor out = temporary(x.numel() >= y.numel() ? x : y);
+  Tensor out = broadcast_temporary(x, y);
   b.binary(BinaryKernel::Multiply, x, y, out);
   return out;
 }
@@ -37,7 +43,7 @@ struct Logistic {
 };
 
 Tensor add(const Backend& b, const Tensor& x, const Tensor& y) {
-  Tensor out = temporary(x.numel() >= y.numel() ? x : y);
+  Tensor out = broadcast_temporary(x, y);
   b.binary(BinaryKernel::Add, x, y, out);
   return out;
 }

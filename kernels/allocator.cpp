@@ -69,10 +69,15 @@ void deallocate(void* data, std::size_t bytes) {
 void release_cached() {
   Cache& buffers = cache();
   const std::lock_guard lock(buffers.mutex);
-  // cudaFree waits for the device, so no queued kernel still reads a freed buffer.
+  // A cached buffer may still be read by queued work (it was freed after its kernels were queued):
+  // wait for the stream rather than rely on cudaFree's implicit synchronisation ("for most uses").
+  synchronize("cudaFree");
   for (auto& [size, list] : buffers.free_buffers) {
-    for (void* data : list) check(cudaFree(data), "cudaFree");
-    list.clear();
+    while (!list.empty()) {  // out of the list before cudaFree, so a throw leaves no freed pointer behind
+      void* data = list.back();
+      list.pop_back();
+      check(cudaFree(data), "cudaFree");
+    }
   }
 }
 

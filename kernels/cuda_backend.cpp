@@ -81,8 +81,8 @@ class CudaBackend final : public Backend {
 
 const Backend& cuda_backend() {
   ensure_device();
-  static const CudaBackend instance;
-  return instance;
+  static const CudaBackend* instance = new CudaBackend();  // never destroyed, as the allocator's cache
+  return *instance;
 }
 
 bool available() noexcept { return device_usable(); }

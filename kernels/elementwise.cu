@@ -25,7 +25,7 @@ __device__ T apply_unary(UnaryKernel kernel, T x) {
     case UnaryKernel::Sqrt: return sqrt(x);
     case UnaryKernel::Square: return x * x;
     case UnaryKernel::Abs: return fabs(x);
-    case UnaryKernel::Sign: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // 0 stays 0, NaN stays NaN
+    case UnaryKernel::Sign: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == x ? T(0) : x));  // ±0 → +0, NaN stays NaN
     case UnaryKernel::Sin: return sin(x);
     case UnaryKernel::Cos: return cos(x);
     case UnaryKernel::Tanh: return tanh(x);

@@ -24,7 +24,7 @@ void adam_update_as(Tensor& parameter, Tensor& first_moment, Tensor& second_mome
   launch_for_each("adam_update_", parameter.numel(), [=] __device__(int64_t i) {
     const T g = grad[i] + decay * theta[i];
     const T first = beta1 * m[i] + one_minus_beta1 * g;
-    const T second = beta2 * v[i] + one_minus_beta2 * g * g;
+    const T second = beta2 * v[i] + one_minus_beta2 * (g * g);  // (1 − β₂)·g², grouped as the CPU
     m[i] = first;
     v[i] = second;
     theta[i] -= step * first / (sqrt(scale * second) + eps);

@@ -14,19 +14,25 @@ namespace {
 constexpr int tile = 32;
 constexpr int tile_rows = 8;
 
+/// Blocks step over the tiles of a's rows by the grid (gridDim.y is at most 65,535): the loop's
+/// bounds are the same for every thread of a block, so all of them reach each barrier together.
 template <class T>
 __global__ void transpose_kernel(const T* a, T* out, int64_t rows, int64_t columns) {
   __shared__ T buffer[tile][tile + 1];
   const int64_t column = static_cast<int64_t>(blockIdx.x) * tile + threadIdx.x;
-  for (int r = threadIdx.y; r < tile; r += tile_rows) {
-    const int64_t row = static_cast<int64_t>(blockIdx.y) * tile + r;
-    if (row < rows && column < columns) buffer[r][threadIdx.x] = a[row * columns + column];
-  }
-  __syncthreads();
-  const int64_t out_column = static_cast<int64_t>(blockIdx.y) * tile + threadIdx.x;  // a row of a
-  for (int r = threadIdx.y; r < tile; r += tile_rows) {
-    const int64_t out_row = static_cast<int64_t>(blockIdx.x) * tile + r;  // a column of a
-    if (out_row < columns && out_column < rows) out[out_row * rows + out_column] = buffer[threadIdx.x][r];
+  const int64_t row_tiles = (rows + tile - 1) / tile;
+  for (int64_t row_tile = blockIdx.y; row_tile < row_tiles; row_tile += gridDim.y) {
+    for (int r = threadIdx.y; r < tile; r += tile_rows) {
+      const int64_t row = row_tile * tile + r;
+      if (row < rows && column < columns) buffer[r][threadIdx.x] = a[row * columns + column];
+    }
+    __syncthreads();
+    const int64_t out_column = row_tile * tile + threadIdx.x;  // a row of a
+    for (int r = threadIdx.y; r < tile; r += tile_rows) {
+      const int64_t out_row = static_cast<int64_t>(blockIdx.x) * tile + r;  // a column of a
+      if (out_row < columns && out_column < rows) out[out_row * rows + out_column] = buffer[threadIdx.x][r];
+    }
+    __syncthreads();  // every thread has read this tile before the next one is written
   }
 }
 
@@ -46,7 +52,12 @@ class DeviceRows {
  public:
   explicit DeviceRows(const std::vector<int64_t>& rows) : bytes_(rows.size() * sizeof(int64_t)) {
     data_ = static_cast<int64_t*>(allocate(bytes_));
-    if (bytes_ > 0) check(cudaMemcpyAsync(data_, rows.data(), bytes_, cudaMemcpyHostToDevice, stream()), "row indices to the GPU");
+    if (bytes_ > 0) {
+      check(cudaMemcpyAsync(data_, rows.data(), bytes_, cudaMemcpyHostToDevice, stream()), "row indices to the GPU");
+      // As copy_from_host: the caller may free `rows` once the op returns, and CUDA promises no
+      // more than "might be synchronous" for a pageable source, so wait for the copy.
+      synchronize("row indices to the GPU");
+    }
   }
   ~DeviceRows() { deallocate(data_, bytes_); }
   DeviceRows(const DeviceRows&) = delete;
@@ -105,13 +116,14 @@ void scatter_rows(const Tensor& src, const std::vector<int64_t>& rows, Tensor& o
 void transpose(const Tensor& a, Tensor& out) {
   const int64_t rows = a.size(0), columns = a.size(1);
   if (rows == 0 || columns == 0) return;
-  if ((columns + tile - 1) / tile > 2147483647 || (rows + tile - 1) / tile > 65535) {
-    throw std::invalid_argument("transpose: the CUDA kernel takes up to " + std::to_string(65535 * tile) +
-                                " rows, got " + std::to_string(rows));
+  const int64_t column_tiles = (columns + tile - 1) / tile, row_tiles = (rows + tile - 1) / tile;
+  if (column_tiles > 2147483647) {
+    throw std::invalid_argument("transpose: the CUDA kernel takes up to " + std::to_string(int64_t{2147483647} * tile) +
+                                " columns, got " + std::to_string(columns));
   }
   with_type(a.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    const dim3 grid(static_cast<unsigned>((columns + tile - 1) / tile), static_cast<unsigned>((rows + tile - 1) / tile));
+    const dim3 grid(static_cast<unsigned>(column_tiles), static_cast<unsigned>(row_tiles < 65535 ? row_tiles : 65535));
     transpose_kernel<<<grid, dim3(tile, tile_rows), 0, stream()>>>(a.data<T>(), out.data<T>(), rows, columns);
     check_launch("transpose");
   });

@@ -42,8 +42,12 @@ int checked_int(int64_t value, const char* what) {
 void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out, bool accumulate) {
   const int64_t rows = out.size(0), columns = out.size(1);
   if (rows == 0 || columns == 0) return;
-  const ColumnMajorGemm gemm = column_major_gemm(rows, columns, transpose_a ? a.size(0) : a.size(1), transpose_a, a.size(1),
-                                                 transpose_b, b.size(1), accumulate);
+  const int64_t depth = transpose_a ? a.size(0) : a.size(1);
+  if (depth == 0) {  // an empty sum: out = 0, or out += 0. Not left to cuBLAS's k = 0 quick return
+    if (!accumulate) fill(out, 0.0);
+    return;
+  }
+  const ColumnMajorGemm gemm = column_major_gemm(rows, columns, depth, transpose_a, a.size(1), transpose_b, b.size(1), accumulate);
   const cublasOperation_t first = gemm.transpose_first ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t second = gemm.transpose_second ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int m = checked_int(gemm.m, "columns"), n = checked_int(gemm.n, "rows"), k = checked_int(gemm.k, "depth");

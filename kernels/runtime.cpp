@@ -6,9 +6,10 @@
 namespace ebm::cuda {
 namespace {
 
-/// The outcome of the one-time device probe: empty when usable, else why not.
+/// The outcome of the one-time device probe: empty when usable, else why not. Never destroyed:
+/// a tensor freed after static destruction (a global one) still asks for the backend.
 const std::string& probe_failure() {
-  static const std::string failure = [] {
+  static const std::string* failure = new std::string([] {
     int count = 0;
     const cudaError_t status = cudaGetDeviceCount(&count);
     if (status != cudaSuccess) {
@@ -21,9 +22,19 @@ const std::string& probe_failure() {
       cudaGetLastError();
       return std::string("CUDA could not select GPU 0: ") + cudaGetErrorString(selected);
     }
+    const cudaError_t image = kernel_image_status();
+    if (image != cudaSuccess) {
+      cudaGetLastError();
+      cudaDeviceProp properties{};
+      cudaGetDeviceProperties(&properties, 0);
+      return std::string("the GPU (") + properties.name + ", compute capability " + std::to_string(properties.major) + "." +
+             std::to_string(properties.minor) + ") cannot run this build's kernels, compiled for " + EBM_CUDA_ARCHITECTURES +
+             " (" + cudaGetErrorString(image) + "; rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(properties.major) +
+             std::to_string(properties.minor) + ")";
+    }
     return std::string();
-  }();
-  return failure;
+  }());
+  return *failure;
 }
 
 }  // namespace

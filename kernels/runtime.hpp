@@ -21,6 +21,9 @@ bool device_usable() noexcept;
 /// "NVIDIA H200, compute capability 9.0, 139.8 GiB, driver 13.0", or why there is none.
 std::string device_description();
 
+/// cudaSuccess when this build's kernels have an image for the selected GPU (kernels/probe.cu).
+cudaError_t kernel_image_status();
+
 /// The stream every kernel, copy and cuBLAS call of ebm runs on, in order.
 cudaStream_t stream();
 /// Waits for everything queued on the stream.

@@ -1,6 +1,6 @@
 # Builds and runs tests/install_consumer against ebm, in the mode given by MODE:
 #   install:          `cmake --install` of BUILD_DIR into a prefix, then find_package(ebm);
-#   add_subdirectory: the source tree SOURCE_DIR added to the consumer's build.
+#   add_subdirectory: the source tree SOURCE_DIR added to the consumer's build (EBM_CUDA=OFF).
 # Run with: cmake -DMODE=... -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -P consumer_test.cmake
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
@@ -14,7 +14,9 @@ if(MODE STREQUAL "install")
   run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
   set(configure_arguments -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 else()
-  set(configure_arguments -DEBM_SOURCE_DIR=${SOURCE_DIR})
+  # Without the CUDA backend: the suite's own build has it where nvcc exists, so this consumer is
+  # what builds and runs the CPU-only configuration.
+  set(configure_arguments -DEBM_SOURCE_DIR=${SOURCE_DIR} -DEBM_CUDA=OFF)
 endif()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install_consumer -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release
     ${configure_arguments})

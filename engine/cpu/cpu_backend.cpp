@@ -522,8 +522,8 @@ class CpuBackend final : public Backend {
 }  // namespace
 
 const Backend& cpu_backend() {
-  static const CpuBackend instance;
-  return instance;
+  static const CpuBackend* instance = new CpuBackend();  // never destroyed: tensors may outlive main()
+  return *instance;
 }
 
 }  // namespace ebm::cpu

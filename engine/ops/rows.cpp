@@ -78,7 +78,10 @@ Tensor& scatter_rows_(Tensor& into, const std::vector<int64_t>& rows, const Tens
     }
     taken[static_cast<std::size_t>(row)] = true;
   }
-  const Tensor source = src.detach().to(into.device()).to(into.dtype());
+  Tensor source = src.detach().to(into.device()).to(into.dtype());
+  // src may share into's storage (into's rows permuted, or a reshape of into): read from a copy,
+  // not from rows the scatter is overwriting (a race on the GPU, an order-dependent result on the CPU).
+  if (source.impl()->storage == into.impl()->storage) source = clone(source);
   backend(into.device()).scatter_rows(source, rows, into, /*accumulate=*/false);
   into.bump_version();
   return into;
