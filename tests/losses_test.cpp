@@ -210,6 +210,64 @@ TEST_CASE("denoising score matching agrees in expectation with ½[tr(PCP) + (m�
   CHECK(output.loss.item() == doctest::Approx((output.metrics.at("loss_sigma_0.1") + output.metrics.at("loss_sigma_0.5")) / 2).epsilon(1e-12));
 }
 
+namespace {
+
+/// E_σ(x) = ½‖x‖²/(1 + σ²), the energy of unit Gaussian data convolved with N(0, σ²I); records the
+/// levels it was set to.
+class SmoothedGaussian : public energies::EnergyFunction, public energies::NoiseConditional {
+ public:
+  Tensor energy(const Tensor& x) const override { return 0.5 * sum(square(x), 1) / (1 + sigma_ * sigma_); }
+  void set_noise_level(double sigma) override {
+    sigma_ = sigma;
+    levels.push_back(sigma);
+  }
+  std::vector<double> levels;
+
+ private:
+  double sigma_ = 1.0;
+};
+
+}  // namespace
+
+TEST_CASE("DSM with a noise-conditional energy: each level's J_σ = ½·mean‖x̃/(1 + σ²) − ε/σ‖² from the replayed ε") {
+  // E_σ(x) = ½‖x‖²/(1 + σ²) has ∇E_σ(x̃) = x̃/(1 + σ²). The loss draws ε [N, D] for each level in
+  // order, before any gradient; a copy of its generator replays them, so J_σ is known to rounding.
+  auto energy = std::make_shared<SmoothedGaussian>();
+  const std::vector<double> sigmas = {0.5, 0.1};
+  const Tensor x = correlated_data(50, 7);
+  Generator generator(8);
+  Generator replay = generator;
+  DenoisingScoreMatchingLoss dsm(energy, {.sigmas = sigmas, .generator = &generator});
+  const auto [loss, metrics] = dsm(x);
+  CHECK(energy->levels == sigmas);
+  const std::vector<double> data = x.to_vector();
+  double weighted = 0, total_weight = 0;
+  for (double sigma : sigmas) {
+    CAPTURE(sigma);
+    const std::vector<double> epsilon = randn_like(x, replay).to_vector();
+    double level_loss = 0;
+    for (std::size_t k = 0; k < data.size(); ++k) {
+      const double residual = (data[k] + sigma * epsilon[k]) / (1 + sigma * sigma) - epsilon[k] / sigma;
+      level_loss += 0.5 * residual * residual / static_cast<double>(x.size(0));
+    }
+    CHECK(metrics.at(sigma_metric_name(sigma)) == doctest::Approx(level_loss).epsilon(1e-12));
+    weighted += sigma * sigma * level_loss;
+    total_weight += sigma * sigma;
+  }
+  CHECK(loss.item() == doctest::Approx(weighted / total_weight).epsilon(1e-12));
+
+  // In expectation over ε the residual x/(1 + σ²) + ε(σ/(1 + σ²) − 1/σ) = x/(1 + σ²) − ε/(σ(1 + σ²)) gives
+  //   E_ε[J_σ] = ½[mean‖x‖²/(1 + σ²)² + D/(σ²(1 + σ²)²)],
+  // checked over 300 draws to 5 standard errors at σ = 0.5.
+  const double sigma = 0.5, scale = 1 + sigma * sigma;
+  double mean_square = 0;
+  for (double value : data) mean_square += value * value / static_cast<double>(x.size(0));
+  const double expected = 0.5 * (mean_square / (scale * scale) + static_cast<double>(kD) / (sigma * sigma * scale * scale));
+  DenoisingScoreMatchingLoss single(energy, {.sigmas = {sigma}, .generator = &generator});
+  const auto [average, error] = repeated_mean([&] { return single(x).loss.item(); }, 300);
+  CHECK(std::abs(average - expected) < 5 * error);
+}
+
 TEST_CASE("MLE, CD and NCE losses: values and metrics by hand") {
   auto energy = std::make_shared<QuadraticEnergy>(std::vector<double>{0, 0}, std::vector<double>{1, 0, 0, 1}, 2);
   const Tensor pos = tensor({1, 0, 0, 2}, {2, 2}, DType::Float64);  // E = 0.5, 2 → mean 1.25
@@ -652,9 +710,11 @@ TEST_CASE("persistent CD keeps chains in a replay buffer — negatives are avail
       largest = std::max(largest, v);
     }
   }
-  // 200 uniform draws fill the box: each end is missed by 10% of its width with probability 0.9²⁰⁰ ≈ 7e-10.
-  CHECK(smallest < low + 0.1 * (high - low));
-  CHECK(largest > high - 0.1 * (high - low));
+  // The box is the data's range widened by m on each side, not shrunk: each strip of width m outside
+  // [min, max] holds about 200·m/(high − low) = 200/22 ≈ 9 of the 200 uniform draws and is left empty
+  // with probability (1 − 1/22)²⁰⁰ ≈ 9e-5.
+  CHECK(smallest < *lowest);
+  CHECK(largest > *highest);
 
   // Second call: each chain starts from the state of one slot and its negative is written back
   // into that slot; every other slot is left as it was.

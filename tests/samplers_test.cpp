@@ -1,5 +1,6 @@
 // Samplers against known distributions. Tolerances are multiples of the Monte Carlo standard
 // error of the estimate, written next to each check; seeds are fixed, so runs are reproducible.
+#include <array>
 #include <cmath>
 #include <memory>
 #include <numbers>
@@ -92,6 +93,72 @@ TEST_CASE("HMC samples the correlated Gaussian, with scalar and diagonal mass") 
     const Tensor samples = hmc.sample(randn({4000, 2}, generator, DType::Float64), 150, generator);
     check_moments(samples, kMean, kCov);
   }
+}
+
+TEST_CASE("HMC replayed by hand: leapfrog trajectories on H = E + ½pᵀM⁻¹p and their Metropolis test, to rounding") {
+  // One HMC step from x with momentum p₀ = √M·ξ, ξ ~ N(0, I), is the leapfrog map on H(x, p) = E(x) + ½pᵀM⁻¹p:
+  //   p ← p − (ε/2)∇E(x), then L times { x ← x + εM⁻¹p, p ← p − ε∇E(x) } with the last kick ε/2,
+  // accepted where log u < H(x, p₀) − H(x', p'), u ~ U(0, 1). Each step draws ξ [N, D], then u [N];
+  // a copy of the generator replays both, and the map is computed here in plain doubles for
+  // E = ½(x − μ)ᵀΣ⁻¹(x − μ). The replayed run must match the sampler's states and acceptances exactly
+  // (up to rounding). A mass M ≠ 1 tells M⁻¹p from Mp. A full first kick moves every end point by
+  // O(ε²)∇E/M per leapfrog step; a full last kick leaves x' as it is but shifts H(x', p') by
+  // −(ε/2)pᵀM⁻¹∇E + O(ε²), as large as the exact H error itself at εω ≈ 1.3 (ω² ≈ 6.5, the
+  // largest eigenvalue of M⁻¹Σ⁻¹), and so changes many of the 600 Metropolis decisions. Some of
+  // them must be rejections (acceptance checked to lie in (0.8, 0.99)), so the test sees both.
+  const double epsilon = 0.5;
+  const int64_t n_leapfrog = 5, n_steps = 3, n = 200;
+  const std::vector<double> mass = {0.5, 2.0};
+  const double det = 1 - 0.64;
+  const double precision[2][2] = {{1 / det, -0.8 / det}, {-0.8 / det, 1 / det}};
+  HamiltonianMonteCarlo hmc(correlated_gaussian(), {.step_size = epsilon, .n_leapfrog = n_leapfrog, .mass = mass});
+  Generator generator(15);
+  const Tensor x0 = randn({n, 2}, generator, DType::Float64) * 2.0;
+  Generator replay = generator;
+  const std::vector<double> sampled = hmc.sample(x0, n_steps, generator).to_vector();
+
+  using Point = std::array<double, 2>;
+  const auto gradient = [&](const Point& x) {
+    Point g{};
+    for (int a = 0; a < 2; ++a) g[a] = precision[a][0] * (x[0] - kMean[0]) + precision[a][1] * (x[1] - kMean[1]);
+    return g;
+  };
+  const auto energy = [&](const Point& x) {
+    const Point g = gradient(x);
+    return 0.5 * ((x[0] - kMean[0]) * g[0] + (x[1] - kMean[1]) * g[1]);
+  };
+  const auto kinetic = [&](const Point& p) { return 0.5 * (p[0] * p[0] / mass[0] + p[1] * p[1] / mass[1]); };
+  std::vector<double> x = x0.to_vector();
+  std::vector<double> accepted(static_cast<std::size_t>(n), 0.0);
+  for (int64_t t = 0; t < n_steps; ++t) {
+    const std::vector<double> xi = randn_like(x0, replay).to_vector();
+    const std::vector<double> u = rand_like(zeros({n}, DType::Float64), replay).to_vector();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      const Point start{x[2 * i], x[2 * i + 1]};
+      const Point p0{xi[2 * i] * std::sqrt(mass[0]), xi[2 * i + 1] * std::sqrt(mass[1])};
+      Point q = start, p = p0, g = gradient(start);
+      for (int a = 0; a < 2; ++a) p[a] -= epsilon / 2 * g[a];
+      for (int64_t l = 1; l <= n_leapfrog; ++l) {
+        for (int a = 0; a < 2; ++a) q[a] += epsilon * p[a] / mass[static_cast<std::size_t>(a)];
+        g = gradient(q);
+        for (int a = 0; a < 2; ++a) p[a] -= (l < n_leapfrog ? epsilon : epsilon / 2) * g[a];
+      }
+      if (std::log(u[i]) < (energy(start) + kinetic(p0)) - (energy(q) + kinetic(p))) {
+        x[2 * i] = q[0];
+        x[2 * i + 1] = q[1];
+        accepted[i] += 1;
+      }
+    }
+  }
+  double acceptance = 0;
+  for (double& count : accepted) {
+    count /= static_cast<double>(n_steps);
+    acceptance += count / static_cast<double>(n);
+  }
+  CHECK(acceptance > 0.8);
+  CHECK(acceptance < 0.99);
+  CHECK(ebm::testing::max_relative_error(sampled, x) < 1e-12);
+  CHECK(hmc.diagnostics().acceptance_rate == accepted);
 }
 
 TEST_CASE("ULA is biased by O(η): its stationary covariance is (P − ηP²/2)⁻¹, not Σ") {
