@@ -7,7 +7,7 @@
 # Writes everything it prints to $OUT/gpu_check.md too when OUT is set. Exit status: 0 when the
 # suites pass (the speed targets are reported, not enforced).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 out=${OUT:-}
 log() { if [ -n "$out" ]; then tee -a "$out/gpu_check.md"; else cat; fi; }
 started=$(date +%s)
