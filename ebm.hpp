@@ -1,5 +1,5 @@
-// ebm: energy-based models in C++. One include for the whole public API (see ../shared/API.md
-// for the contract and README.md for a tour).
+// ebm: energy-based models in C++. One include for the whole public API (README.md has a tour
+// of it; the api_*_test.cpp suites compile every documented call shape as written).
 #pragma once
 
 #include "engine/autograd/grad.hpp"

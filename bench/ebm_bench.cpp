@@ -13,39 +13,11 @@
 #include <ebm.hpp>
 
 #include "timing.hpp"
+#include "training_step.hpp"
 
 using namespace ebm;
 
 namespace {
-
-/// One training step of `loss` with Adam on a fresh batch.
-struct TrainingStep {
-  TrainingStep(int64_t batch, int64_t d, const std::string& objective)
-      : generator(0), energy(std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{d, 128, 128, 1}, nn::Activation::SiLU, generator)),
-        batch_size(batch), dimension(d) {
-    if (objective == "dsm") loss = std::make_unique<losses::DenoisingScoreMatchingLoss>(energy, losses::DSMOptions{.sigmas = {0.1}, .generator = &generator});
-    if (objective == "ssm") loss = std::make_unique<losses::SlicedScoreMatchingLoss>(energy, losses::SSMOptions{.generator = &generator});
-    if (objective == "sm") loss = std::make_unique<losses::ScoreMatchingLoss>(energy, losses::SMOptions{.generator = &generator});
-    if (objective == "cd") {
-      auto langevin = std::make_shared<samplers::LangevinDynamics>(energy, samplers::LangevinOptions{.step_size = 0.01});
-      loss = std::make_unique<losses::ContrastiveDivergenceLoss>(energy, losses::CDOptions{.sampler = langevin, .n_steps = 20, .generator = &generator});
-    }
-    adam = std::make_unique<optim::Adam>(loss->parameters(), optim::AdamOptions{.lr = 1e-3});
-  }
-  void operator()() {
-    const Tensor x = randn({batch_size, dimension}, generator);
-    const auto output = (*loss)(x);
-    adam->zero_grad();
-    output.loss.backward();
-    adam->step();
-  }
-  Generator generator;
-  std::shared_ptr<energies::MLPEnergy> energy;
-  std::unique_ptr<losses::Loss> loss;
-  std::unique_ptr<optim::Adam> adam;
-  int64_t batch_size;
-  int64_t dimension;
-};
 
 /// Single-core float32 GEMM rate through ebm::matmul (engine/cpu/gemm.hpp as the library was compiled):
 /// the best of 30 runs on 512³ and on the sampling workload's own shape [4096, 128]·[128, 128],
@@ -81,7 +53,7 @@ int main(int argc, char** argv) {
   int repeats = 20;
   if (workload.rfind("small_", 0) == 0 || workload.rfind("medium_", 0) == 0) {
     const bool small = workload.rfind("small_", 0) == 0;
-    TrainingStep step(small ? 64 : 256, small ? 8 : 2, workload.substr(workload.find('_') + 1));
+    bench::TrainingStep step(workload.substr(workload.find('_') + 1), small ? 64 : 256, small ? 8 : 2, 128);
     repeats = bench::training_repeats(repeats);
     ms = bench::median_ms([&step] { step(); }, 5, repeats);
   } else if (workload == "sampling") {

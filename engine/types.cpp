@@ -45,6 +45,17 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return result;
 }
 
+std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& space) {
+  std::vector<int64_t> strides(space.size(), 0);
+  int64_t stride = 1;
+  const std::size_t offset = space.size() - shape.size();
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[offset + i] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
 int64_t normalize_dim(const char* op, int64_t dim, int64_t rank) {
   const int64_t normalized = dim < 0 ? dim + rank : dim;
   if (normalized < 0 || normalized >= rank) {

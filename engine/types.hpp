@@ -36,6 +36,11 @@ int64_t shape_numel(const Shape& shape);
 /// Throws std::invalid_argument naming `op` and both shapes when they do not broadcast.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 
+/// Strides of a row-major tensor of shape `shape` read in the index space of `space` (shape
+/// right-aligned and broadcastable to space): 0 on broadcast dimensions. The backends' broadcast
+/// kernels index their operands with these.
+std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& space);
+
 /// Maps a possibly negative dimension into [0, rank); throws naming `op` when out of range.
 int64_t normalize_dim(const char* op, int64_t dim, int64_t rank);
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "engine/host_device.hpp"
 #include "engine/types.hpp"
@@ -60,19 +61,6 @@ void append_dimension(const char* op, StridedSpace<Operands>& space, int64_t ext
   ++space.rank;
 }
 
-/// Strides of a row-major tensor of shape `shape` read in the index space `space` (shape
-/// right-aligned and broadcastable to space): 0 on broadcast dimensions.
-inline std::array<int64_t, max_rank * 2> broadcast_strides_in(const Shape& shape, const Shape& space) {
-  std::array<int64_t, max_rank * 2> strides{};
-  int64_t stride = 1;
-  const std::size_t offset = space.size() - shape.size();
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    strides[offset + i] = shape[i] == 1 ? 0 : stride;
-    stride *= shape[i];
-  }
-  return strides;
-}
-
 /// The space `space` with operands of the given shapes broadcast to it. Extents of 1 are dropped
 /// and a dimension is merged into the previous one when every operand steps through both as one,
 /// so same-shape operands give rank 1 and [N, D] + [D] rank 2.
@@ -82,8 +70,8 @@ StridedSpace<Operands> strided_space(const char* op, const Shape& space, const s
     throw std::invalid_argument(std::string(op) + ": the CUDA kernels take tensors of up to " +
                                 std::to_string(max_rank * 2) + " dimensions, got " + shape_string(space));
   }
-  std::array<std::array<int64_t, max_rank * 2>, Operands> strides;
-  for (int k = 0; k < Operands; ++k) strides[k] = broadcast_strides_in(shapes[k], space);
+  std::array<std::vector<int64_t>, Operands> strides;
+  for (int k = 0; k < Operands; ++k) strides[k] = broadcast_strides(shapes[k], space);
   StridedSpace<Operands> result;
   for (std::size_t d = 0; d < space.size(); ++d) {
     if (space[d] == 1) continue;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "engine/dtype_dispatch.hpp"
 #include "engine/types.hpp"
 #include "kernels/index.hpp"
 #include "kernels/runtime.hpp"
@@ -22,16 +23,6 @@ void launch_for_each(const char* op, int64_t n, Body body) {
   if (n <= 0) return;
   for_each_index<<<static_cast<unsigned>(blocks_for(n)), block_threads, 0, stream()>>>(n, body);
   check_launch(op);
-}
-
-/// Calls body(T{}) with T the C++ type of the dtype.
-template <class Body>
-void with_type(DType dtype, Body&& body) {
-  if (dtype == DType::Float32) {
-    body(float{});
-  } else {
-    body(double{});
-  }
 }
 
 }  // namespace ebm::cuda

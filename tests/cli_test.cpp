@@ -275,7 +275,7 @@ TEST_CASE("resume continues a run exactly where it stopped") {
   CHECK(last_row_without_time(read("split/log.csv")).rfind("20,", 0) == 0);
   check_fails("train --resume split --steps 20", 2, "already done 20 steps");
   check_fails("train --resume split --out elsewhere", 2, "drop --out");
-  check_fails("train --resume split --steps 30 --lr 100", 2, "only --steps and --quiet may be given with it, not --lr");
+  check_fails("train --resume split --steps 30 --lr 100", 2, "only --steps, --quiet and --device may be given with it, not --lr");
 
   // A loss with parameters of its own (NCE's log Z) is saved with them: sample and resume work.
   REQUIRE(run("train --dataset two_moons --loss nce --out nce " + kQuickTrain).code == 0);

@@ -210,29 +210,10 @@ TEST_CASE("denoising score matching agrees in expectation with ½[tr(PCP) + (m�
   CHECK(output.loss.item() == doctest::Approx((output.metrics.at("loss_sigma_0.1") + output.metrics.at("loss_sigma_0.5")) / 2).epsilon(1e-12));
 }
 
-namespace {
-
-/// E_σ(x) = ½‖x‖²/(1 + σ²), the energy of unit Gaussian data convolved with N(0, σ²I); records the
-/// levels it was set to.
-class SmoothedGaussian : public energies::EnergyFunction, public energies::NoiseConditional {
- public:
-  Tensor energy(const Tensor& x) const override { return 0.5 * sum(square(x), 1) / (1 + sigma_ * sigma_); }
-  void set_noise_level(double sigma) override {
-    sigma_ = sigma;
-    levels.push_back(sigma);
-  }
-  std::vector<double> levels;
-
- private:
-  double sigma_ = 1.0;
-};
-
-}  // namespace
-
 TEST_CASE("DSM with a noise-conditional energy: each level's J_σ = ½·mean‖x̃/(1 + σ²) − ε/σ‖² from the replayed ε") {
   // E_σ(x) = ½‖x‖²/(1 + σ²) has ∇E_σ(x̃) = x̃/(1 + σ²). The loss draws ε [N, D] for each level in
   // order, before any gradient; a copy of its generator replays them, so J_σ is known to rounding.
-  auto energy = std::make_shared<SmoothedGaussian>();
+  auto energy = std::make_shared<ebm::testing::SmoothedGaussian>();
   const std::vector<double> sigmas = {0.5, 0.1};
   const Tensor x = correlated_data(50, 7);
   Generator generator(8);

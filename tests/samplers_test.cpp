@@ -362,26 +362,8 @@ TEST_CASE("a diverging chain stops with an error naming the step") {
   CHECK_THROWS_WITH_AS(hmc.sample(ones({4, 2}), 10, generator), doctest::Contains("D = 2"), std::invalid_argument);
 }
 
-namespace {
-
-/// E_σ(x) = ½‖x‖²/(1 + σ²): unit Gaussian data convolved with noise σ; records the levels it was set to.
-class SmoothedGaussian : public EnergyFunction, public energies::NoiseConditional {
- public:
-  Tensor energy(const Tensor& x) const override { return 0.5 * sum(square(x), 1) / (1 + sigma_ * sigma_); }
-  void set_noise_level(double sigma) override {
-    sigma_ = sigma;
-    levels.push_back(sigma);
-  }
-  std::vector<double> levels;
-
- private:
-  double sigma_ = 1.0;
-};
-
-}  // namespace
-
 TEST_CASE("annealed Langevin: levels in order, αᵢ = ε·σᵢ²/σ_L², and the chains' exact variance") {
-  auto energy = std::make_shared<SmoothedGaussian>();
+  auto energy = std::make_shared<ebm::testing::SmoothedGaussian>();
   const std::vector<double> sigmas = {2.0, 1.0, 0.5, 0.1};
   const double epsilon = 0.01;
   AnnealedLangevin annealed(energy, {.sigmas = sigmas, .step_size = epsilon, .steps_per_level = 100});
@@ -413,7 +395,7 @@ TEST_CASE("annealed Langevin: levels in order, αᵢ = ε·σᵢ²/σ_L², and t
 }
 
 TEST_CASE("annealed Langevin with n_steps not a multiple of the levels: ⌊T/L⌋ per level, the rest at the last") {
-  auto energy = std::make_shared<SmoothedGaussian>();
+  auto energy = std::make_shared<ebm::testing::SmoothedGaussian>();
   AnnealedLangevin annealed(energy, {.sigmas = {2.0, 1.0, 0.5, 0.1}, .step_size = 0.01});
   Generator generator(14);
   annealed.sample(zeros({3, 2}, DType::Float64), 10, generator);

@@ -25,6 +25,21 @@ inline Tensor sample_input(const Shape& shape, double low, double high, const st
   return tensor(values, shape, dtype);
 }
 
+/// E_σ(x) = ½‖x‖²/(1 + σ²), the energy of unit Gaussian data convolved with N(0, σ²I), so
+/// ∇E_σ(x) = x/(1 + σ²); records the noise levels it was set to.
+class SmoothedGaussian : public energies::EnergyFunction, public energies::NoiseConditional {
+ public:
+  Tensor energy(const Tensor& x) const override { return 0.5 * sum(square(x), 1) / (1 + sigma_ * sigma_); }
+  void set_noise_level(double sigma) override {
+    sigma_ = sigma;
+    levels.push_back(sigma);
+  }
+  std::vector<double> levels;
+
+ private:
+  double sigma_ = 1.0;
+};
+
 /// Largest |aᵢ − bᵢ| / (1 + |bᵢ|); infinite when the sizes differ.
 inline double max_relative_error(const std::vector<double>& a, const std::vector<double>& b) {
   if (a.size() != b.size()) return INFINITY;

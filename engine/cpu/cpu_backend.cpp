@@ -16,6 +16,7 @@
 #include "engine/cpu/gemm.hpp"
 #include "engine/cpu/silu_jet.hpp"
 #include "engine/cpu/strided_loop.hpp"
+#include "engine/dtype_dispatch.hpp"
 #include "engine/philox.hpp"
 #include "engine/silu.hpp"
 
@@ -30,16 +31,6 @@ template <class T>
 using ConstArrayMap = Eigen::Map<const Array<T>>;
 template <class T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/// Calls body(T{}) with T the C++ type of the dtype.
-template <class Body>
-void with_type(DType dtype, Body&& body) {
-  if (dtype == DType::Float32) {
-    body(float{});
-  } else {
-    body(double{});
-  }
-}
 
 /// Below this, Eigen's vectorised exp returns its clamped value instead of underflowing to 0.
 template <class T>

@@ -11,19 +11,6 @@
 
 namespace ebm::cpu {
 
-/// Strides of a row-major tensor of shape `shape` read in the index space of `space`
-/// (shape right-aligned and broadcastable to space): 0 on broadcast dimensions.
-inline std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& space) {
-  std::vector<int64_t> strides(space.size(), 0);
-  int64_t stride = 1;
-  const std::size_t offset = space.size() - shape.size();
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    strides[offset + i] = shape[i] == 1 ? 0 : stride;
-    stride *= shape[i];
-  }
-  return strides;
-}
-
 /// Calls run(offsets, length, inner_strides) for every innermost run of the iteration space;
 /// offsets[k] is where operand k's run starts, inner_strides[k] its stride along the run.
 template <std::size_t N, class Run>
