@@ -29,16 +29,15 @@ Tensor affine(const Backend& b, const Tensor& x, double scale, double shift) {
   return out;
 }
 
-/// The SiLU quantities of a: σ, s = σ(1 − σ), t = 1 − 2σ and silu′ = σ(1 + a(1 − σ)).
+/// The logistic quantities of a that SiLU's derivatives share: σ, s = σ(1 − σ), t = 1 − 2σ.
 struct Logistic {
-  Tensor sigma, s, t, first;
+  Tensor sigma, s, t;
 
   Logistic(const Backend& b, const Tensor& a) : sigma(temporary(a)) {
     b.unary(UnaryKernel::Sigmoid, a, sigma);
     const Tensor one_minus_sigma = affine(b, sigma, -1, 1);
     s = multiply(b, sigma, one_minus_sigma);
     t = affine(b, sigma, -2, 1);
-    first = multiply(b, sigma, affine(b, multiply(b, a, one_minus_sigma), 1, 1));
   }
 };
 
@@ -47,6 +46,9 @@ Tensor add(const Backend& b, const Tensor& x, const Tensor& y) {
   b.binary(BinaryKernel::Add, x, y, out);
   return out;
 }
+
+/// silu′(a) = σ(1 + a(1 − σ)) = σ + as.
+Tensor first_derivative(const Backend& b, const Tensor& a, const Logistic& l) { return add(b, l.sigma, multiply(b, a, l.s)); }
 
 /// silu″(a) = s(2 + at).
 Tensor second_derivative(const Backend& b, const Tensor& a, const Logistic& l) {
@@ -77,7 +79,7 @@ Tensor sum_of_products(const Backend& b, const Tensor& x, const Tensor& y) {
 namespace composite {
 
 void silu_backward(const Backend& b, const Tensor& g, const Tensor& a, Tensor& out) {
-  b.binary(BinaryKernel::Multiply, g, Logistic(b, a).first, out);
+  b.binary(BinaryKernel::Multiply, g, first_derivative(b, a, Logistic(b, a)), out);
 }
 
 void silu_second_derivative(const Backend& b, const Tensor& a, Tensor& out) {
@@ -93,13 +95,14 @@ void silu_jet(const Backend& b, const Tensor& products, const Tensor& bias, Tens
   const int64_t last = products.size(0) - 1;
   const Tensor a = add(b, slices(b, products, 0, 1), bias);
   const Logistic l(b, a);
+  const Tensor first = first_derivative(b, a, l);
   const Tensor directions = slices(b, products, 1, last);
   const Tensor curvature = slices(b, products, last, last + 1);
   Tensor value = temporary(a);
   b.unary(UnaryKernel::Silu, a, value);
   b.slice_assign(value, 0, 0, out);
-  if (last > 1) b.slice_assign(multiply(b, l.first, directions), 0, 1, out);
-  Tensor new_curvature = multiply(b, l.first, curvature);
+  if (last > 1) b.slice_assign(multiply(b, first, directions), 0, 1, out);
+  Tensor new_curvature = multiply(b, first, curvature);
   if (last > 1) b.add_scaled_(new_curvature, multiply(b, second_derivative(b, a, l), sum_of_products(b, directions, directions)), 1);
   b.slice_assign(new_curvature, 0, last, out);
 }
@@ -112,11 +115,12 @@ void silu_jet_backward(const Backend& b, const Tensor& g, const Tensor& products
   const int64_t last = products.size(0) - 1;
   const Tensor a = add(b, slices(b, products, 0, 1), bias);
   const Logistic l(b, a);
+  const Tensor first = first_derivative(b, a, l);
   const Tensor second = second_derivative(b, a, l);
   const Tensor curvature = slices(b, products, last, last + 1);
   const Tensor g_value = slices(b, g, 0, 1);
   const Tensor g_curvature = slices(b, g, last, last + 1);
-  Tensor value_gradient = multiply(b, l.first, g_value);
+  Tensor value_gradient = multiply(b, first, g_value);
   b.add_scaled_(value_gradient, multiply(b, second, multiply(b, curvature, g_curvature)), 1);
   if (last > 1) {
     const Tensor directions = slices(b, products, 1, last);
@@ -124,12 +128,12 @@ void silu_jet_backward(const Backend& b, const Tensor& g, const Tensor& products
     b.add_scaled_(value_gradient, multiply(b, second, sum_of_products(b, directions, g_directions)), 1);
     b.add_scaled_(value_gradient,
                   multiply(b, third_derivative(b, a, l), multiply(b, sum_of_products(b, directions, directions), g_curvature)), 1);
-    Tensor directions_gradient = multiply(b, l.first, g_directions);
+    Tensor directions_gradient = multiply(b, first, g_directions);
     b.add_scaled_(directions_gradient, multiply(b, multiply(b, second, g_curvature), directions), 2);
     b.slice_assign(directions_gradient, 0, 1, out);
   }
   b.slice_assign(value_gradient, 0, 0, out);
-  b.slice_assign(multiply(b, l.first, g_curvature), 0, last, out);
+  b.slice_assign(multiply(b, first, g_curvature), 0, last, out);
 }
 
 void adam_update_(const Backend& b, Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,

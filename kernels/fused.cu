@@ -65,6 +65,18 @@ struct JetLayout {
   int64_t width;   // W
 };
 
+/// a with σ(a) and silu′(a): where both jet kernels start, one element of the value slice.
+template <class T>
+struct SiluPoint {
+  T a, sigma, first;
+};
+
+template <class T>
+__device__ SiluPoint<T> silu_at(T a) {
+  const T sigma = logistic(a);
+  return {a, sigma, ebm::silu_first_derivative(a, sigma)};
+}
+
 JetLayout jet_layout(const Tensor& products) { return {products.size(0), products.size(1) * products.size(2), products.size(2)}; }
 
 /// out = (silu(a), silu′(a)·Fₘ, silu′(a)·S + silu″(a)·Σₘ Fₘ²) with a = products[0] + bias.
@@ -75,9 +87,7 @@ void silu_jet_as(const Tensor& products, const Tensor& bias, Tensor& out) {
   T* z = out.data<T>();
   const JetLayout jet = jet_layout(products);
   launch_for_each("silu_jet", jet.stride, [=] __device__(int64_t e) {
-    const T a = p[e] + b[e % jet.width];
-    const T sigma = logistic(a);
-    const T first = ebm::silu_first_derivative(a, sigma);
+    const auto [a, sigma, first] = silu_at(p[e] + b[e % jet.width]);
     const int64_t last = jet.slices - 1;
     T squares = T(0);
     for (int64_t m = 1; m < last; ++m) {
@@ -102,9 +112,7 @@ void silu_jet_backward_as(const Tensor& g, const Tensor& products, const Tensor&
   T* z = out.data<T>();
   const JetLayout jet = jet_layout(products);
   launch_for_each("silu_jet_backward", jet.stride, [=] __device__(int64_t e) {
-    const T a = p[e] + b[e % jet.width];
-    const T sigma = logistic(a);
-    const T first = ebm::silu_first_derivative(a, sigma);
+    const auto [a, sigma, first] = silu_at(p[e] + b[e % jet.width]);
     const T second = ebm::silu_second_derivative(a, sigma);
     const int64_t last = jet.slices - 1;
     const T curvature_gradient = gradient[last * jet.stride + e];  // g_S

@@ -101,7 +101,6 @@ int train_command(const TrainRequest& request) {
     config.steps = steps;
     state = loaded.state;
     energy = loaded.energy;
-    energy->to(request.device);
     adam_state = loaded.optimizer;
     saved_loss_parameters = loaded.loss_parameters;
     generator_offset = loaded.state.generator_offset;
@@ -127,8 +126,8 @@ int train_command(const TrainRequest& request) {
     if (config.dimension == 2) config.box = padded_box(reference);
     Generator init(config.seed);
     energy = make_energy(config, init);
-    energy->to(request.device);
   }
+  energy->to(request.device);  // before the loss and the optimizer take its parameters
   Generator generator(config.seed + 2);
   generator.reserve(generator_offset);
   const auto loss = make_configured_loss(config, energy, reference.to(DType::Float32).to(request.device), generator);

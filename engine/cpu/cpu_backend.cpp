@@ -271,23 +271,11 @@ class CpuBackend final : public Backend {
   }
 
   void silu_second_derivative(const Tensor& a, Tensor& out) const override {
-    with_type(out.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      auto y = flat<T>(out);
-      map_with_logistic(flat<T>(a), y, [](const auto& x, const auto& sigma, int64_t, int64_t) {
-        return ebm::silu_second_derivative(x, sigma);
-      });
-    });
+    map_silu(a, out, [](const auto& x, const auto& sigma) { return ebm::silu_second_derivative(x, sigma); });
   }
 
   void silu_third_derivative(const Tensor& a, Tensor& out) const override {
-    with_type(out.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      auto y = flat<T>(out);
-      map_with_logistic(flat<T>(a), y, [](const auto& x, const auto& sigma, int64_t, int64_t) {
-        return ebm::silu_third_derivative(x, sigma);
-      });
-    });
+    map_silu(a, out, [](const auto& x, const auto& sigma) { return ebm::silu_third_derivative(x, sigma); });
   }
 
   void adam_update_(Tensor& parameter, Tensor& first_moment, Tensor& second_moment, const Tensor& gradient,
@@ -468,6 +456,16 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  /// out = f(a, σ(a)) elementwise, σ evaluated once per block.
+  template <class F>
+  static void map_silu(const Tensor& a, Tensor& out, F&& f) {
+    with_type(out.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      auto y = flat<T>(out);
+      map_with_logistic(flat<T>(a), y, [&](const auto& x, const auto& sigma, int64_t, int64_t) { return f(x, sigma); });
+    });
+  }
+
   /// out = reduction of a over the dimensions that out broadcasts along: every run of a is folded
   /// into one element of out (fold_one) or, when out runs with it, elementwise (fold_run).
   template <class FoldOne, class FoldRun>
