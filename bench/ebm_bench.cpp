@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "unknown workload '%s'\n", workload.c_str());
     return 2;
   }
-  std::printf("{\"impl\": \"ebm\", \"workload\": \"%s\", \"median_ms\": %.4f, \"repeats\": %d, \"peak_rss_mb\": %.1f%s}\n", workload.c_str(), ms,
-              repeats, bench::peak_rss_mb(), extra.c_str());
+  std::printf("{\"impl\": \"ebm\", \"workload\": \"%s\", \"median_ms\": %.4f, \"repeats\": %d, \"peak_rss_mb\": %.1f, \"cpu_capability\": \"%s\"%s}\n",
+              workload.c_str(), ms, repeats, bench::peak_rss_mb(), cpu_capability().c_str(), extra.c_str());
   return 0;
 }

@@ -39,7 +39,8 @@ for w in dict.fromkeys(r["workload"] for r in rows):
     print(f"| {w} | {e['median_ms']:.3f} | {l['median_ms']:.3f} | {p['median_ms']:.3f} | {l['median_ms']/e['median_ms']:.2f}× | "
           f"{p['median_ms']/e['median_ms']:.2f}× | {e['peak_rss_mb']:.0f} / {l['peak_rss_mb']:.0f} / {p['peak_rss_mb']:.0f} |")
 s = by[("sampling", "ebm")]
-print(f"\nsampling: {s['gflops']:.1f} GFLOP/s = {100*s['fraction_of_peak']:.0f}% of the GEMM peak on {threads} thread{'s' if threads > 1 else ''} {s['gemm_peak_gflops']:.1f} GFLOP/s; "
+print(f"\nebm's CPU kernels: {s['cpu_capability']}")
+print(f"sampling: {s['gflops']:.1f} GFLOP/s = {100*s['fraction_of_peak']:.0f}% of the GEMM peak on {threads} thread{'s' if threads > 1 else ''} {s['gemm_peak_gflops']:.1f} GFLOP/s; "
       f"overhead: {by[('overhead', 'ebm')]['us_per_op']:.3f} µs per elementwise op")
 PY
 rm -f "$results"

@@ -8,10 +8,7 @@
 #include "engine/ops.hpp"
 
 namespace ebm::energies {
-namespace {
 
-/// True when derivatives taken now must stay differentiable: grad mode is on and x or a
-/// parameter requires grad.
 bool derivatives_recorded(const EnergyFunction& energy, const Tensor& x) {
   if (!grad_mode_enabled()) return false;
   if (x.requires_grad()) return true;
@@ -20,6 +17,8 @@ bool derivatives_recorded(const EnergyFunction& energy, const Tensor& x) {
   }
   return false;
 }
+
+namespace {
 
 /// x itself when it already requires grad (so derivatives reach what produced it), else a leaf
 /// that shares its storage.

@@ -27,8 +27,9 @@ class EnergyFunction {
   /// ∇ₓE, shape [N, D]. Differentiable (recorded with create_graph) when grad mode is on and x or
   /// a parameter requires grad, as losses need; a plain detached tensor otherwise, as samplers need.
   Tensor gradient(const Tensor& x) const;
-  /// E(x) and ∇ₓE from one forward and one backward pass, recorded as gradient() is.
-  std::pair<Tensor, Tensor> energy_and_gradient(const Tensor& x) const;
+  /// E(x) and ∇ₓE from one forward and one backward pass, recorded as gradient() is. An energy
+  /// that can compute them faster when nothing is recorded overrides it (MLPEnergy, for samplers).
+  virtual std::pair<Tensor, Tensor> energy_and_gradient(const Tensor& x) const;
   /// The score s = −∇ₓE.
   Tensor score(const Tensor& x) const;
   /// ΔE = Σ_d ∂²E/∂x_d² per row, shape [N]; gradient_and_laplacian(x).second.
@@ -43,6 +44,10 @@ class EnergyFunction {
   /// energy that can do better overrides it (MLPEnergy propagates them forward).
   virtual std::pair<Tensor, Tensor> directional_derivatives(const Tensor& x, const Tensor& directions) const;
 };
+
+/// True when derivatives of `energy` taken at x now must stay differentiable: grad mode is on and
+/// x or a parameter requires grad. Otherwise they may be computed without recording.
+bool derivatives_recorded(const EnergyFunction& energy, const Tensor& x);
 
 /// For g [N, D] computed from x [N, D] with create_graph and directions v [M, N, D]: vₘᵀg [M, N]
 /// and Σₘ vₘᵀ(∂g/∂x)vₘ [N] (with g = ∇E, the directional derivatives of E and the sum of its second

@@ -40,6 +40,13 @@ Tensor MLPEnergy::energy(const Tensor& x) const {
   return reshape(network_(x), {-1});
 }
 
+std::pair<Tensor, Tensor> MLPEnergy::energy_and_gradient(const Tensor& x) const {
+  if (derivatives_recorded(*this, x)) return EnergyFunction::energy_and_gradient(x);
+  check_input(x);
+  const auto [output, gradient] = network_.output_and_input_gradient(x);
+  return {reshape(output, {-1}), gradient};
+}
+
 std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) const {
   check_input(x);
   const nn::OutputDerivatives derivatives = network_.forward_laplacian(x);

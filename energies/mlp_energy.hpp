@@ -13,6 +13,10 @@ class MLPEnergy : public EnergyFunction {
             Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU);
   Tensor energy(const Tensor& x) const override;
   MLPEnergy& to(Device device) override;
+  /// Through the recorded forward and backward passes when derivatives_recorded(*this, x) (losses
+  /// differentiate the result); otherwise from nn::MLP::output_and_input_gradient, with nothing
+  /// recorded (samplers): the same values.
+  std::pair<Tensor, Tensor> energy_and_gradient(const Tensor& x) const override;
   /// From the network's forward Laplacian (nn::MLP::forward_laplacian) instead of D backward
   /// passes: the same values, fewer matrix products.
   std::pair<Tensor, Tensor> gradient_and_laplacian(const Tensor& x) const override;

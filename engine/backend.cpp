@@ -3,11 +3,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/cpu/dispatch.hpp"
+
 namespace ebm {
 
-namespace cpu {
-const Backend& cpu_backend();
-}
 #if defined(EBM_WITH_CUDA)
 namespace cuda {
 const Backend& cuda_backend();

@@ -18,6 +18,15 @@ bool cuda_is_available();
 std::string cuda_device_description();
 /// The GPU architectures this build's kernels are compiled for ("80-real;90"), empty without CUDA.
 std::string cuda_architectures();
+/// The instruction-set level of the CPU kernels in use: "baseline" (x86-64 with SSE2, or any other
+/// architecture), "avx2" (AVX2 and FMA), "avx512" (AVX-512 F, CD, BW, DQ and VL), or "native" in a
+/// build with EBM_NATIVE. Chosen once, at first use: the best level of cpu_capabilities(), or the
+/// one the environment variable EBM_CPU_CAPABILITY names. Throws, saying why and what is accepted,
+/// when that variable names a level this build or CPU lacks (as does every CPU op then).
+std::string cpu_capability();
+/// The levels this build has and this CPU runs, lowest first: {"baseline", "avx2", "avx512"} on an
+/// AVX-512 machine.
+std::vector<std::string> cpu_capabilities();
 using Shape = std::vector<int64_t>;
 
 /// "float32" or "float64".

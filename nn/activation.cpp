@@ -40,6 +40,11 @@ ActivationDerivatives activation_derivatives(Activation activation, const Tensor
   throw std::invalid_argument("activation_derivatives: unknown activation");
 }
 
+Tensor activation_backward(Activation activation, const Tensor& g, const Tensor& a) {
+  if (activation == Activation::SiLU) return silu_backward(g, a);
+  return g * activation_derivatives(activation, a).first;
+}
+
 Tensor activation_jet(Activation activation, const Tensor& products, const Tensor& bias) {
   if (!products.defined() || !bias.defined() || products.dim() != 3 || products.size(0) < 2 || bias.dim() != 1 ||
       bias.size(0) != products.size(2)) {

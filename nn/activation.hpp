@@ -23,6 +23,8 @@ struct ActivationDerivatives {
   Tensor second;
 };
 ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a);
+/// g·σ′(a): the backward of an activation, g and a broadcast together (SiLU's is one kernel).
+Tensor activation_backward(Activation activation, const Tensor& g, const Tensor& a);
 
 /// One layer of the forward Laplacian on a packed jet (ops.hpp silu_jet): from a layer's products
 /// [K, N, W] (value, M = K − 2 directional derivatives Fₘ, curvature sum S) and its bias [W], with

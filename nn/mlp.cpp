@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::nn {
@@ -63,6 +64,30 @@ Tensor MLP::operator()(const Tensor& x) const {
     if (i + 1 < layers_.size()) h = activate(activation_, h);
   }
   return h;
+}
+
+std::pair<Tensor, Tensor> MLP::output_and_input_gradient(const Tensor& x) const {
+  layers_.front().check_input(x);
+  if (sizes_.back() != 1) {
+    throw std::invalid_argument("MLP::output_and_input_gradient: needs a network with one output, this one has " +
+                                std::to_string(sizes_.back()));
+  }
+  NoGradGuard no_grad;
+  std::vector<Tensor> pre_activations;  // aᵢ = hᵢ₋₁Wᵢ + bᵢ of each hidden layer
+  Tensor h = x;
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    pre_activations.push_back(layers_[i](h));
+    h = activate(activation_, pre_activations.back());
+  }
+  const Tensor output = layers_.back()(h);
+  // ∂y/∂h of the last hidden layer is W_Lᵀ at every point: a row, broadcast by the first step.
+  Tensor gradient = reshape(layers_.back().weight(), {1, -1});
+  for (std::size_t i = pre_activations.size(); i-- > 0;) {
+    gradient = matmul(activation_backward(activation_, gradient, pre_activations[i]), layers_[i].weight(),
+                      /*transpose_a=*/false, /*transpose_b=*/true);
+  }
+  if (pre_activations.empty()) gradient = expand(gradient, x.shape());  // y = xW + b: ∇y = Wᵀ at every point
+  return {output, gradient};
 }
 
 OutputDerivatives MLP::forward_laplacian(const Tensor& x) const {

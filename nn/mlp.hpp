@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "engine/generator.hpp"
@@ -59,6 +60,11 @@ class MLP {
   /// The output with its derivatives along directions v [M, N, D] (x [N, D]; other shapes are
   /// refused with std::invalid_argument), propagated forward the same way: M + 2 products per layer.
   OutputDerivatives forward_directional(const Tensor& x, const Tensor& directions) const;
+  /// For a network with one output: y [N, 1] and its input gradient ∂y/∂x [N, D], from the forward
+  /// pass and one backward pass derived by hand (∂y/∂hₗ₋₁ = W_Lᵀ, then gᵢ₋₁ = (gᵢ·σ′(aᵢ))Wᵢᵀ down
+  /// the hidden layers; docs/energies.md), with nothing recorded: neither result is differentiable.
+  /// For samplers, which need ∇ₓE and no derivatives of it. x must be [N, D].
+  std::pair<Tensor, Tensor> output_and_input_gradient(const Tensor& x) const;
   /// W1, b1, W2, b2, …; each W has shape [in, out].
   std::vector<Tensor> parameters() const;
   const std::vector<int64_t>& sizes() const { return sizes_; }

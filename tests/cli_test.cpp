@@ -675,6 +675,36 @@ TEST_CASE("sample and plot refuse to replace a file without --force and replace 
   CHECK(png_size("p.png") == std::array<uint32_t, 2>{400, 520});
 }
 
+TEST_CASE("info names the CPU kernels in use, the best this CPU runs, and EBM_CPU_CAPABILITY forces one or is refused") {
+  const Result info = run("info");
+  CAPTURE(info.output);
+  REQUIRE(info.code == 0);
+  const std::string runs_label = "(this CPU runs: ";
+  const std::size_t runs_at = info.output.find(runs_label);
+  REQUIRE(runs_at != std::string::npos);
+  std::vector<std::string> runs;
+  std::istringstream list(info.output.substr(runs_at + runs_label.size(), info.output.find(';', runs_at) - runs_at - runs_label.size()));
+  for (std::string level; std::getline(list >> std::ws, level, ',');) runs.push_back(level);
+  REQUIRE_FALSE(runs.empty());
+  CHECK(info.output.find("cpu kernels: " + runs.back() + " ") != std::string::npos);
+  for (const std::string& level : runs) {
+    const Result forced = shell("EBM_CPU_CAPABILITY=" + level + " " EBM_EXECUTABLE " info");
+    CAPTURE(forced.output);
+    CHECK(forced.code == 0);
+    CHECK(forced.output.find("cpu kernels: " + level + " ") != std::string::npos);
+  }
+  const Result unknown = shell("EBM_CPU_CAPABILITY=sse4 " EBM_EXECUTABLE " info");
+  CAPTURE(unknown.output);
+  CHECK(unknown.code == 2);
+  CHECK(unknown.output.find("EBM_CPU_CAPABILITY=sse4 is not a level; accepted: baseline, avx2, avx512") != std::string::npos);
+  if (runs.front() != "native") {
+    const Result native = shell("EBM_CPU_CAPABILITY=native " EBM_EXECUTABLE " info");
+    CAPTURE(native.output);
+    CHECK(native.code == 2);
+    CHECK(native.output.find("this build of ebm has no native kernels") != std::string::npos);
+  }
+}
+
 TEST_CASE("info names the devices, and --device picks one: cpu as the default, cuda only with a usable GPU") {
   Scratch scratch("device");
   const Result info = run("info");

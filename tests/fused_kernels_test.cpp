@@ -2,6 +2,9 @@
 // table's independent references (through a backend that overrides nothing).
 #include "fused_checks.hpp"
 
+// Run again at every CPU kernel level this machine has (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("kernels");
+
 namespace {
 
 using namespace ebm;
@@ -75,3 +78,5 @@ TEST_CASE("a backend of primitives only runs every fused kernel by its composite
   primitives.silu_jet(products, bias, jet);
   CHECK(ebm::testing::max_relative_error(jet.to_vector(), silu_jet(products, bias).to_vector()) < 1e-12);
 }
+
+TEST_SUITE_END();

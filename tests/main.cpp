@@ -1,13 +1,19 @@
 // The doctest main of every suite. A run whose filters select no test case fails: ctest runs each
 // case as `--test-case=NAME`, and doctest alone exits 0 when NAME matches nothing, which would
-// report a test that never ran as passed. A suite built with EBM_TESTS_NEED_CUDA exits with
-// skip_code (ctest's SKIP_RETURN_CODE) when there is no usable GPU, so ctest reports it skipped.
+// report a test that never ran as passed. A suite that links ebm (EBM_TESTS_USE_EBM) exits with
+// skip_code (ctest's SKIP_RETURN_CODE), so that ctest reports it skipped, when it cannot test what
+// it was asked to: a CUDA suite (EBM_TESTS_NEED_CUDA) without a usable GPU, or a run at a CPU
+// kernel level (EBM_CPU_CAPABILITY) that this CPU cannot run.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
-#if EBM_TESTS_NEED_CUDA
+#if EBM_TESTS_USE_EBM
 #include <ebm.hpp>
 #endif
 
@@ -34,14 +40,30 @@ struct SelectedCount : doctest::IReporter {
 
 REGISTER_LISTENER("selected_count", 1, SelectedCount);
 
+#if EBM_TESTS_USE_EBM
+/// Why this run cannot test what it was asked to, or "".
+std::string reason_to_skip() {
+#if EBM_TESTS_NEED_CUDA
+  if (!ebm::cuda_is_available()) return "no usable GPU (cuda_is_available() is false)";
+#endif
+  // Only the levels a CPU may lack: any other name runs, and fails with the library's refusal.
+  const std::string level = std::getenv("EBM_CPU_CAPABILITY") ? std::getenv("EBM_CPU_CAPABILITY") : "";
+  const std::vector<std::string> runs = ebm::cpu_capabilities();
+  if ((level == "avx2" || level == "avx512") && std::find(runs.begin(), runs.end(), level) == runs.end()) {
+    return "EBM_CPU_CAPABILITY=" + level + ", and this CPU or build cannot run that level";
+  }
+  return "";
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
   doctest::Context context(argc, argv);
-#if EBM_TESTS_NEED_CUDA
+#if EBM_TESTS_USE_EBM
   constexpr int skip_code = 77;
-  if (!context.shouldExit() && !ebm::cuda_is_available()) {
-    std::fprintf(stderr, "%s: skipped: no usable GPU (cuda_is_available() is false)\n", argv[0]);
+  if (const std::string reason = reason_to_skip(); !context.shouldExit() && !reason.empty()) {
+    std::fprintf(stderr, "%s: skipped: %s\n", argv[0], reason.c_str());
     return skip_code;
   }
 #endif

@@ -60,6 +60,40 @@ TEST_CASE("Linear and MLP: shapes, PyTorch's uniform ±1/√fan_in initialisatio
   CHECK(none.second.to_vector() == std::vector<double>(10, 0.0));
 }
 
+TEST_CASE("MLP::output_and_input_gradient and MLPEnergy's unrecorded energy_and_gradient equal the recorded passes, every activation and depth") {
+  Generator generator(4);
+  const Tensor x = sample_input({7, 3}, -2, 2, {0.0}, 5);
+  for (nn::Activation activation : nn::all_activations) {
+    for (const std::vector<int64_t>& sizes : {std::vector<int64_t>{3, 1}, {3, 6, 1}, {3, 6, 5, 1}}) {
+      CAPTURE(nn::activation_name(activation));
+      CAPTURE(sizes.size());
+      const energies::MLPEnergy energy(sizes, activation, generator, DType::Float64);
+      // The reference: E and ∇ₓE through the tape (x requires grad, so the result is recorded).
+      const Tensor input = x.detach().requires_grad_();
+      const auto [recorded_energy, recorded_gradient] = energy.energy_and_gradient(input);
+      REQUIRE(recorded_gradient.requires_grad());
+      const auto [output, gradient] = energy.network().output_and_input_gradient(x);
+      CHECK(output.shape() == Shape{7, 1});
+      CHECK(gradient.shape() == Shape{7, 3});
+      CHECK_FALSE(gradient.requires_grad());
+      CHECK(max_relative_error(reshape(output, {-1}).to_vector(), recorded_energy.to_vector()) < 1e-14);
+      CHECK(max_relative_error(gradient.to_vector(), recorded_gradient.to_vector()) < 1e-13);
+      // What samplers call: no grad mode, so the direct route, with the same values.
+      NoGradGuard no_grad;
+      const auto [sampler_energy, sampler_gradient] = energy.energy_and_gradient(x);
+      CHECK_FALSE(sampler_gradient.requires_grad());
+      CHECK(sampler_energy.shape() == Shape{7});
+      CHECK(sampler_energy.to_vector() == reshape(output, {-1}).to_vector());
+      CHECK(sampler_gradient.to_vector() == gradient.to_vector());
+      CHECK(energy.score(x).to_vector() == (-gradient).to_vector());
+    }
+  }
+  const nn::MLP two_outputs({3, 4, 2}, nn::Activation::SiLU, generator);
+  CHECK_THROWS_WITH_AS(two_outputs.output_and_input_gradient(zeros({5, 3})), doctest::Contains("one output, this one has 2"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(two_outputs.output_and_input_gradient(zeros({5, 4})), doctest::Contains("[N, 3]"), std::invalid_argument);
+}
+
 TEST_CASE("activation_jet: every activation's jet of a layer, against its derivatives — shapes refused") {
   // products [K = 4, N = 2, W = 3]: value, two directions, curvature; a = value + bias.
   const Tensor products = sample_input({4, 2, 3}, -2, 2, {}, 60);

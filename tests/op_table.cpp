@@ -10,6 +10,9 @@
 #include "op_rows.hpp"
 #include "test_support.hpp"
 
+// Run again at every CPU kernel level this machine has (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("kernels");
+
 namespace {
 
 using namespace ebm;
@@ -100,6 +103,22 @@ TEST_CASE("softplus, sigmoid and logsumexp stay finite and exact for large |x|")
   const auto g = gradient.to_vector();
   CHECK(g[0] + g[1] == doctest::Approx(1.0));
   CHECK(g[1] == doctest::Approx(1 / (1 + std::exp(-0.5))));
+}
+
+TEST_CASE("sqrt, log and silu at special values: sqrt(∞) = ∞, log of subnormal numbers, silu(−∞) = 0, in whole vectors and tails") {
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    CAPTURE(dtype_name(dtype));
+    const double subnormal = dtype == DType::Float32 ? 1e-40 : 1e-310;
+    // 40 copies: every vector width meets the value in whole vectors and in the scalar tail.
+    const auto copies = [dtype](double value) { return full({40}, value, dtype); };
+    for (double value : sqrt(copies(INFINITY)).to_vector()) CHECK(value == INFINITY);
+    for (double value : sqrt(copies(0.0)).to_vector()) CHECK(value == 0.0);
+    const double expected_log = std::log(static_cast<double>(dtype == DType::Float32 ? double(float(subnormal)) : subnormal));
+    for (double value : log(copies(subnormal)).to_vector()) CHECK(value == doctest::Approx(expected_log).epsilon(1e-6));
+    for (double value : log(copies(0.0)).to_vector()) CHECK(value == -INFINITY);
+    for (double value : silu(copies(-INFINITY)).to_vector()) CHECK(value == 0.0);
+    for (double value : silu(copies(INFINITY)).to_vector()) CHECK(value == INFINITY);
+  }
 }
 
 TEST_CASE("cast converts values and gradients between float32 and float64") {
@@ -236,3 +255,5 @@ TEST_CASE("comparison ops and sign: values with ties, broadcasting and scalars, 
     CHECK(grad(sum(x * signs), {x})[0].to_vector() == signs.to_vector());
   }
 }
+
+TEST_SUITE_END();

@@ -156,6 +156,10 @@ int info_command() {
   std::printf("ebm %s\n", EBM_VERSION);
   std::printf("devices in this build: cpu%s\n",
               cuda_architectures().empty() ? " (no CUDA backend)" : (", cuda (kernels for " + cuda_architectures() + ")").c_str());
+  std::string levels;
+  for (const std::string& level : cpu_capabilities()) levels += (levels.empty() ? "" : ", ") + level;
+  std::printf("cpu kernels: %s (this CPU runs: %s; EBM_CPU_CAPABILITY forces a lower one)\n", cpu_capability().c_str(),
+              levels.c_str());
   std::printf("cpu threads for products: %d\n", num_threads());
   std::printf("gpu: %s\n", cuda_device_description().c_str());
   std::printf("cuda usable: %s\n", cuda_is_available() ? "yes" : "no");

@@ -1,5 +1,9 @@
 // The CPU backend: Eigen's vectorised array expressions for elementwise maps and reductions,
-// a packed GEMM in Eigen's packet primitives for matmul (engine/cpu/gemm.hpp).
+// a packed GEMM in Eigen's packet primitives for matmul (engine/cpu/gemm.hpp). This file is
+// compiled once per instruction-set level, EBM_CPU_LEVEL naming it (cmake/cpu_levels.cmake);
+// engine/cpu/dispatch.cpp chooses one at run time.
+#include "engine/cpu/intrinsics.hpp"  // first: before Eigen includes the intrinsics
+
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -20,7 +24,11 @@
 #include "engine/philox.hpp"
 #include "engine/silu.hpp"
 
-namespace ebm::cpu {
+#ifndef EBM_CPU_LEVEL
+#error "cpu_backend.cpp is compiled once per level, with EBM_CPU_LEVEL naming it (cmake/cpu_levels.cmake)"
+#endif
+
+namespace ebm::cpu::EBM_CPU_LEVEL {
 namespace {
 
 template <class T>
@@ -136,8 +144,19 @@ class CpuBackend final : public Backend {
           // value there is subnormal or 0).
           y = (x < exp_lower_limit<T>()).select(T(0), x.exp());
           break;
-        case UnaryKernel::Log: y = x.log(); break;
-        case UnaryKernel::Sqrt: y = x.sqrt(); break;
+        case UnaryKernel::Log: {
+          // Eigen's vectorised log takes a subnormal x for the smallest normal number: such x are
+          // scaled into the normal range first, log x = log(2⁶⁴x) − 64 ln 2 (checked for first).
+          const auto subnormal = x > T(0) && x < std::numeric_limits<T>::min();
+          if (subnormal.any()) {
+            y = subnormal.select((x * T(18446744073709551616.0)).log() - T(64 * 0.6931471805599453), x.log());
+          } else {
+            y = x.log();
+          }
+          break;
+        }
+        // Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at +∞.
+        case UnaryKernel::Sqrt: y = (x == std::numeric_limits<T>::infinity()).select(x, x.sqrt()); break;
         case UnaryKernel::Square: y = x.square(); break;
         case UnaryKernel::Abs: y = x.abs(); break;
         case UnaryKernel::Sign: y = x.sign(); break;
@@ -147,7 +166,8 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Sigmoid: y = x.logistic(); break;
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
-        case UnaryKernel::Silu: y = x * x.logistic(); break;
+        // x·σ(x) → 0 as x → −∞; at −∞ itself the product would be −∞·σ(−∞), −∞·0 = NaN or −∞.
+        case UnaryKernel::Silu: y = (x == -std::numeric_limits<T>::infinity()).select(T(0), x * x.logistic()); break;
       }
     });
   }
@@ -510,9 +530,10 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-const Backend& cpu_backend() {
+/// This level's backend: the one symbol its object file keeps global (cmake/cpu_levels.cmake).
+__attribute__((visibility("default"))) const Backend& backend() {
   static const CpuBackend* instance = new CpuBackend();  // never destroyed: tensors may outlive main()
   return *instance;
 }
 
-}  // namespace ebm::cpu
+}  // namespace ebm::cpu::EBM_CPU_LEVEL

@@ -1,6 +1,6 @@
 // Matrix products on the CPU: short products as Eigen lazy products, the rest through a GEMM
 // written in Eigen's packet primitives (so it is vectorised for whatever instruction set Eigen
-// targets). A register tile of out accumulates one rank-1 update per inner term, reading its
+// targets; docs/backends.md lists the Eigen::internal names used, all of them here). A register tile of out accumulates one rank-1 update per inner term, reading its
 // operands in place where it can and from buffers packed from the thread's buffer cache where it
 // cannot (docs/backends.md).
 #pragma once
@@ -20,7 +20,7 @@ namespace ebm::cpu {
 template <class T>
 struct GemmTile {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
-  static constexpr int packet = Eigen::internal::unpacket_traits<Packet>::size;
+  static constexpr int packet = sizeof(Packet) / sizeof(T);
   static constexpr int packets_per_row = 2;
   static constexpr Eigen::Index columns = packets_per_row * packet;
   static constexpr int registers = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
@@ -82,9 +82,9 @@ void multiply_tile(Eigen::Index depth, const T* __restrict a, Eigen::Index a_str
     }
     return;
   }
-  alignas(64) T tile[rows * Tile::columns];
+  T tile[rows * Tile::columns];
   for (int r = 0; r < rows; ++r) {
-    for (int p = 0; p < packets; ++p) internal::pstore(tile + r * Tile::columns + p * width, sums[r][p]);
+    for (int p = 0; p < packets; ++p) internal::pstoreu(tile + r * Tile::columns + p * width, sums[r][p]);
   }
   for (Eigen::Index r = 0; r < tile_rows; ++r) {
     for (Eigen::Index j = 0; j < tile_columns; ++j) {
