@@ -1,5 +1,7 @@
 #include "energies/analytic.hpp"
 
+#include "engine/cpu/intrinsics.hpp"  // before Eigen: an EBM_NATIVE build compiles this file for AVX-512
+
 #include <Eigen/Cholesky>
 #include <cmath>
 #include <stdexcept>

@@ -68,6 +68,19 @@ void map_with_logistic(const In& input, Out& out, F&& f) {
   });
 }
 
+/// out = f(x) block by block. A block holding a special value that f gets wrong, found by
+/// `special` (a vectorised min or max of the block, still in L1), is then rewritten by
+/// fix(x, f(x)): a select, which Eigen 3.4 evaluates one element at a time, so only where needed.
+template <class In, class Out, class F, class Special, class Fix>
+void map_patching(const In& input, Out& out, F&& f, Special&& special, Fix&& fix) {
+  for_each_block(input.size(), [&](int64_t start, int64_t length) {
+    const auto x = input.segment(start, length);
+    auto y = out.segment(start, length);
+    y = f(x);
+    if (special(x)) y = fix(x, y);
+  });
+}
+
 template <class T>
 ConstArrayMap<T> flat(const Tensor& t) {
   return ConstArrayMap<T>(t.data<T>(), t.numel());
@@ -142,21 +155,29 @@ class CpuBackend final : public Backend {
           // Eigen's vectorised exp clamps its argument (to about −709 in double, −88 in float),
           // so exp(−∞) would be a tiny positive number: below the clamp, flush to 0 (the exact
           // value there is subnormal or 0).
-          y = (x < exp_lower_limit<T>()).select(T(0), x.exp());
+          map_patching(
+              x, y, [](const auto& v) { return v.exp(); },
+              [](const auto& v) { return v.minCoeff() < exp_lower_limit<T>(); },
+              [](const auto& v, const auto& result) { return (v < exp_lower_limit<T>()).select(T(0), result); });
           break;
-        case UnaryKernel::Log: {
+        case UnaryKernel::Log:
           // Eigen's vectorised log takes a subnormal x for the smallest normal number: such x are
-          // scaled into the normal range first, log x = log(2⁶⁴x) − 64 ln 2 (checked for first).
-          const auto subnormal = x > T(0) && x < std::numeric_limits<T>::min();
-          if (subnormal.any()) {
-            y = subnormal.select((x * T(18446744073709551616.0)).log() - T(64 * 0.6931471805599453), x.log());
-          } else {
-            y = x.log();
-          }
+          // scaled into the normal range first, log x = log(2⁶⁴x) − 64 ln 2.
+          map_patching(
+              x, y, [](const auto& v) { return v.log(); },
+              [](const auto& v) { return v.minCoeff() < std::numeric_limits<T>::min(); },
+              [](const auto& v, const auto& result) {
+                return (v > T(0) && v < std::numeric_limits<T>::min())
+                    .select((v * T(18446744073709551616.0)).log() - T(64 * 0.6931471805599453), result);
+              });
           break;
-        }
-        // Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at +∞.
-        case UnaryKernel::Sqrt: y = (x == std::numeric_limits<T>::infinity()).select(x, x.sqrt()); break;
+        case UnaryKernel::Sqrt:
+          // Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at +∞.
+          map_patching(
+              x, y, [](const auto& v) { return v.sqrt(); },
+              [](const auto& v) { return v.maxCoeff() == std::numeric_limits<T>::infinity(); },
+              [](const auto& v, const auto& result) { return (v == std::numeric_limits<T>::infinity()).select(v, result); });
+          break;
         case UnaryKernel::Square: y = x.square(); break;
         case UnaryKernel::Abs: y = x.abs(); break;
         case UnaryKernel::Sign: y = x.sign(); break;
@@ -166,8 +187,13 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Sigmoid: y = x.logistic(); break;
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
-        // x·σ(x) → 0 as x → −∞; at −∞ itself the product would be −∞·σ(−∞), −∞·0 = NaN or −∞.
-        case UnaryKernel::Silu: y = (x == -std::numeric_limits<T>::infinity()).select(T(0), x * x.logistic()); break;
+        case UnaryKernel::Silu:
+          // x·σ(x) → 0 as x → −∞; at −∞ itself the product would be −∞·σ(−∞), −∞·0 = NaN or −∞.
+          map_patching(
+              x, y, [](const auto& v) { return v * v.logistic(); },
+              [](const auto& v) { return v.minCoeff() == -std::numeric_limits<T>::infinity(); },
+              [](const auto& v, const auto& result) { return (v == -std::numeric_limits<T>::infinity()).select(T(0), result); });
+          break;
       }
     });
   }
