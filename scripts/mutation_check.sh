@@ -173,6 +173,9 @@ validate_entries "$src"
 log="$scratch/log"
 mkdir -p "$log"
 echo "mutation_check: copying $root to $src, building in $build" >&2
+# The project's defaults, not those cached by an earlier run: a cache from before EBM_NATIVE turned
+# off by default would build one CPU kernel level, and the dispatch mutants would be equivalent.
+rm -f "$build/CMakeCache.txt"
 flock "$build_lock" nice -n 10 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release > "$log/configure.txt" 2>&1 ||
   { cat "$log/configure.txt" >&2; die "configuring the scratch copy failed"; }
 binaries=(ebm_tests)
