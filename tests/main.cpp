@@ -47,7 +47,8 @@ std::string reason_to_skip() {
   if (!ebm::cuda_is_available()) return "no usable GPU (cuda_is_available() is false)";
 #endif
   // Only the levels a CPU may lack: any other name runs, and fails with the library's refusal.
-  const std::string level = std::getenv("EBM_CPU_CAPABILITY") ? std::getenv("EBM_CPU_CAPABILITY") : "";
+  const char* requested = std::getenv("EBM_CPU_CAPABILITY");
+  const std::string level = requested != nullptr ? requested : "";
   const std::vector<std::string> runs = ebm::cpu_capabilities();
   if ((level == "avx2" || level == "avx512") && std::find(runs.begin(), runs.end(), level) == runs.end()) {
     return "EBM_CPU_CAPABILITY=" + level + ", and this CPU or build cannot run that level";

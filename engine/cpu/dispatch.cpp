@@ -112,7 +112,11 @@ const Level& chosen() {
 
 }  // namespace
 
-const Backend& cpu_backend() { return chosen().backend(); }
+const Backend& cpu_backend() {
+  // Every CPU op and allocation comes here: the chosen level's backend is looked up once.
+  static const Backend& backend = chosen().backend();
+  return backend;
+}
 
 const Backend* backend_at(std::string_view name) {
   for (const Level& level : compiled_levels()) {
