@@ -5,6 +5,7 @@
 
 #include "energies/noise_conditional.hpp"
 #include "engine/ops.hpp"
+#include "losses/noise_levels.hpp"
 
 namespace ebm::losses {
 
@@ -16,12 +17,7 @@ std::string sigma_metric_name(double sigma) {
 
 DenoisingScoreMatchingLoss::DenoisingScoreMatchingLoss(std::shared_ptr<energies::EnergyFunction> energy, DSMOptions options)
     : Loss(std::move(energy)), options_(std::move(options)) {
-  if (options_.sigmas.empty()) throw std::invalid_argument("DenoisingScoreMatchingLoss: sigmas must not be empty");
-  for (double sigma : options_.sigmas) {
-    if (!(std::isfinite(sigma) && sigma > 0)) {
-      throw std::invalid_argument("DenoisingScoreMatchingLoss: every σ must be finite and > 0, got " + std::to_string(sigma));
-    }
-  }
+  check_sigmas("DenoisingScoreMatchingLoss", options_.sigmas);
 }
 
 LossOutput DenoisingScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {

@@ -79,6 +79,11 @@ Adam::Adam(std::vector<Tensor> parameters, AdamOptions options)
   check_positive("Adam", "weight_decay", options.weight_decay, true);
 }
 
+void Adam::set_lr(double lr) {
+  check_positive("Adam", "lr", lr, true);
+  options_.lr = lr;
+}
+
 void Adam::step() {
   NoGradGuard no_grad;
   for (std::size_t i = 0; i < parameters_.size(); ++i) {

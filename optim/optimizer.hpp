@@ -54,6 +54,9 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> parameters, AdamOptions options = {});
   void step() override;
+  /// The learning rate of the next steps (a schedule sets it before each step); must be ≥ 0.
+  void set_lr(double lr);
+  double lr() const { return options_.lr; }
 
   /// Everything step() remembers, for checkpoints: m and v per parameter (zeros before its first
   /// update) and its update count t.

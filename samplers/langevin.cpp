@@ -54,6 +54,25 @@ AnnealedLangevin::AnnealedLangevin(std::shared_ptr<energies::EnergyFunction> ene
   }
 }
 
+double annealed_step_ratio(double gamma, int64_t steps_per_level) {
+  if (!(std::isfinite(gamma) && gamma > 1) || steps_per_level < 1) {
+    throw std::invalid_argument("annealed_step_ratio: needs a level ratio γ > 1 and at least one step per level, got γ = " +
+                                std::to_string(gamma) + ", T = " + std::to_string(steps_per_level));
+  }
+  const auto variance_ratio = [&](double u) {
+    const double stationary = 2 / (2 - u);  // the chain's own stationary variance over σ_i²
+    return std::pow(1 - u, 2.0 * static_cast<double>(steps_per_level)) * (gamma * gamma - stationary) + stationary;
+  };
+  // |s_T²/σ_i² − 1| on a logarithmic grid of u from 1e-8 to 1: smooth, one-dimensional, cheap.
+  double best = 1, best_error = INFINITY;
+  for (int k = 0; k < 4000; ++k) {
+    const double u = std::pow(10.0, -8.0 + 8.0 * k / 4000.0);
+    const double error = std::abs(variance_ratio(u) - 1);
+    if (error < best_error) best = u, best_error = error;
+  }
+  return best;
+}
+
 double AnnealedLangevin::level_step_size(std::size_t level) const {
   const double last = options_.sigmas.back();
   const double sigma = options_.sigmas.at(level);

@@ -49,4 +49,11 @@ class AnnealedLangevin : public Sampler {
   AnnealedLangevinOptions options_;
 };
 
+/// The step ratio u = ε/σ_L² of annealed Langevin by Song & Ermon 2020, technique 4: with T steps
+/// per level and levels γ = σ_{i−1}/σ_i apart, the u in (0, 1) that brings a chain started at
+/// variance σ_{i−1}² on the level's Gaussian N(0, σ_i²) closest to variance σ_i² after T steps:
+///   s_T²/σ_i² = (1 − u)^{2T}·(γ² − 2/(2 − u)) + 2/(2 − u)   (derivation: docs/samplers.md).
+/// Throws std::invalid_argument unless γ > 1 and T ≥ 1.
+double annealed_step_ratio(double gamma, int64_t steps_per_level);
+
 }  // namespace ebm::samplers

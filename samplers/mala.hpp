@@ -7,12 +7,20 @@ namespace ebm::samplers {
 
 struct MALAOptions {
   double step_size = 1e-2;
-  ChainOptions chain = {};
+  /// The first adapt_steps steps tune η toward target_acceptance; later steps keep the tuned η,
+  /// so the chain from then on is exact MALA. 0: η stays step_size throughout.
+  int64_t adapt_steps = 0;
+  /// 0.574: the optimal mean acceptance of MALA in high dimension (Roberts & Rosenthal 1998).
+  double target_acceptance = 0.574;
+  ChainOptions chain = {};  // its schedule must stay Constant when adapt_steps > 0
 };
 
 /// Proposes y = x − η∇E(x) + √(2η)ξ and accepts it with probability
 ///   α = min(1, exp(E(x) − E(y) + log q(x|y) − log q(y|x))),  log q(y|x) = −‖y − x + η∇E(x)‖²/(4η),
-/// so the chain leaves p ∝ exp(−E) exactly invariant for any step size.
+/// so the chain leaves p ∝ exp(−E) exactly invariant for any step size. While adapting (step t <
+/// adapt_steps), log η ← log η + (ā_t − target)/√(t + 1) after each step, with ā_t the mean over
+/// the chains of min(1, e^{log α}): a Robbins–Monro search for the η whose mean acceptance is the
+/// target (Andrieu & Thoms 2008). diagnostics().step_sizes shows the path.
 class MALA : public Sampler {
  public:
   MALA(std::shared_ptr<energies::EnergyFunction> energy, MALAOptions options = {});

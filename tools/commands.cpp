@@ -16,6 +16,7 @@
 #include "tools/datasets.hpp"
 #include "tools/metrics.hpp"
 #include "tools/model_file.hpp"
+#include "tools/recipe.hpp"
 
 namespace ebm::tools {
 
@@ -38,6 +39,23 @@ std::array<double, 4> padded_box(const Tensor& points) {
   return {box[0] - pad_x, box[1] + pad_x, box[2] - pad_y, box[3] + pad_y};
 }
 
+Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy,
+                    int64_t n, Generator& generator, Device device, const std::string& context) {
+  if (sampler.name == "annealed" && sampler.sigmas.empty()) sampler.sigmas = model_noise_levels(config);
+  Tensor start;
+  {
+    NoGradGuard no_grad;
+    const auto& b = config.box;
+    const Tensor u = rand({n, config.dimension}, generator);
+    start = config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0;
+  }
+  try {
+    return make_sampler(sampler, energy)->sample(start.to(device), sampler.steps, generator);
+  } catch (const std::runtime_error& error) {
+    throw CliError(kDiverged, context + ": " + error.what());
+  }
+}
+
 int sample_command(const SampleRequest& request) {
   if (request.n < 1) throw CliError(kUsageError, "--n must be ≥ 1");
   refuse_to_overwrite(request.out, request.force);
@@ -53,25 +71,12 @@ int sample_command(const SampleRequest& request) {
   if (given("--leapfrog")) sampler.leapfrog = request.sampler.leapfrog;
   if (given("--sigmas")) sampler.sigmas = request.sampler.sigmas;
   if (given("--steps")) sampler.steps = request.sampler.steps;
+  if (given("--adapt-steps")) sampler.adapt_steps = request.sampler.adapt_steps;
+  if (given("--target-acceptance")) sampler.target_acceptance = request.sampler.target_acceptance;
   if (sampler.steps < 0) throw CliError(kUsageError, "--steps must be ≥ 0");
-  if (sampler.name == "annealed" && sampler.sigmas.empty() && model.config.loss == "dsm" && model.config.sigmas.size() > 1) {
-    sampler.sigmas = model.config.sigmas;
-  }
   Generator generator(request.seed);
-  const auto& b = model.config.box;
-  Tensor start;
-  {
-    NoGradGuard no_grad;
-    const Tensor u = rand({request.n, model.config.dimension}, generator);
-    start = model.config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0;
-  }
-  Tensor samples;
-  try {
-    model.energy->to(request.device);
-    samples = make_sampler(sampler, model.energy)->sample(start.to(request.device), sampler.steps, generator);
-  } catch (const std::runtime_error& error) {
-    throw CliError(kDiverged, std::string("sampling failed: ") + error.what());
-  }
+  model.energy->to(request.device);
+  const Tensor samples = draw_samples(model.config, sampler, model.energy, request.n, generator, request.device, "sampling failed");
   write_points(request.out, samples);
   return kSuccess;
 }

@@ -20,6 +20,7 @@ struct TrainRequest {
   std::string out;
   std::string resume;        // a run directory to continue; then config is taken from it
   bool steps_given = false;  // with resume: --steps sets the new total
+  std::vector<std::string> given;  // the options given on the command line: the recipe leaves them as they are
   bool force = false;
   bool quiet = false;
 };
@@ -72,6 +73,11 @@ int info_command();
 
 /// Throws CliError(kOutputExists) when `path` exists and force is off.
 void refuse_to_overwrite(const std::string& path, bool force);
+/// n samples of a model: chains started uniformly in its box (beyond 2-D, in [−4, 4]^D) and run
+/// by the sampler; an annealed sampler without levels uses the model's own (model_noise_levels).
+/// Throws CliError(kDiverged) with `context` when the chains diverge.
+Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy,
+                    int64_t n, Generator& generator, Device device, const std::string& context);
 /// Bounding box of 2-D points, widened by 10% of its size on each side.
 std::array<double, 4> padded_box(const Tensor& points);
 

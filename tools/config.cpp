@@ -2,10 +2,12 @@
 
 #include <cmath>
 
+#include "energies/noise_conditional_mlp_energy.hpp"
 #include "losses/contrastive_divergence.hpp"
 #include "losses/denoising_score_matching.hpp"
 #include "losses/make_loss.hpp"
 #include "losses/noise_contrastive_estimation.hpp"
+#include "losses/noise_levels.hpp"
 #include "losses/score_matching.hpp"
 #include "losses/sliced_score_matching.hpp"
 #include "nn/activation.hpp"
@@ -23,18 +25,34 @@ std::vector<int64_t> TrainConfig::sizes() const {
   return sizes;
 }
 
+bool TrainConfig::conditional_on_noise() const { return noise_conditional && (loss == "dsm" || loss == "ssm" || loss == "sm"); }
+
 // The JSON form is every field by name (flat), read back with `at`, so a missing field throws.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, loss, sigmas,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas, adapt_steps, target_acceptance)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, loss,
+                                   noise_conditional, sigmas, noise_levels,
                                    projections, projection, variance_reduced, sm_method, probes, cd_steps, cd_sampler,
-                                   energy_regularization, buffer_size, noise_ratio, noise_widen, steps, batch_size, lr, seed,
+                                   energy_regularization, buffer_size, noise_ratio, noise_widen, steps, batch_size, lr, lr_schedule, seed,
                                    log_every, checkpoint_every, n_samples, sampler, box, dimension)
 
 nlohmann::json config_to_json(const TrainConfig& config) { return config; }
 
 TrainConfig config_from_json(const nlohmann::json& json) {
+  // Fields added in model format 2 take, in older files, the values that reproduce their runs.
+  nlohmann::json completed = json;
+  const auto complete = [](nlohmann::json& object, const char* field, const nlohmann::json& value) {
+    if (object.is_object() && !object.contains(field)) object[field] = value;
+  };
+  complete(completed, "noise_conditional", false);
+  complete(completed, "noise_levels", 10);
+  complete(completed, "lr_schedule", "constant");
+  for (const char* sampler : {"sampler", "cd_sampler"}) {
+    if (!completed.is_object() || !completed.contains(sampler)) continue;
+    complete(completed[sampler], "adapt_steps", 0);
+    complete(completed[sampler], "target_acceptance", 0.574);
+  }
   try {
-    return json.get<TrainConfig>();
+    return completed.get<TrainConfig>();
   } catch (const nlohmann::json::exception& error) {
     throw CliError(kModelError, std::string("the model's configuration is incomplete or invalid: ") + error.what());
   }
@@ -42,7 +60,11 @@ TrainConfig config_from_json(const nlohmann::json& json) {
 
 std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Generator& generator) {
   try {
-    return std::make_shared<energies::MLPEnergy>(config.sizes(), nn::parse_activation(config.activation), generator);
+    const nn::Activation activation = nn::parse_activation(config.activation);
+    if (!config.conditional_on_noise()) return std::make_shared<energies::MLPEnergy>(config.sizes(), activation, generator);
+    auto energy = std::make_shared<energies::NoiseConditionalMLPEnergy>(config.sizes(), activation, generator);
+    if (!config.sigmas.empty()) energy->set_noise_level(config.sigmas.back());
+    return energy;
   } catch (const std::invalid_argument& error) {
     throw CliError(kUsageError, error.what());
   }
@@ -58,7 +80,10 @@ std::shared_ptr<samplers::Sampler> make_sampler(const SamplerConfig& c, std::sha
     if (c.name == "langevin") {
       return std::make_shared<samplers::LangevinDynamics>(energy, samplers::LangevinOptions{.step_size = c.step_size, .noise_scale = c.noise_scale});
     }
-    if (c.name == "mala") return std::make_shared<samplers::MALA>(energy, samplers::MALAOptions{.step_size = c.step_size});
+    if (c.name == "mala") {
+      return std::make_shared<samplers::MALA>(
+          energy, samplers::MALAOptions{.step_size = c.step_size, .adapt_steps = c.adapt_steps, .target_acceptance = c.target_acceptance});
+    }
     if (c.name == "hmc") {
       return std::make_shared<samplers::HamiltonianMonteCarlo>(energy, samplers::HMCOptions{.step_size = c.step_size, .n_leapfrog = c.leapfrog});
     }
@@ -79,6 +104,12 @@ std::unique_ptr<losses::Loss> make_configured_loss(const TrainConfig& c, std::sh
                                                    const Tensor& data, Generator& generator) {
   using namespace ebm::losses;
   try {
+    if (c.conditional_on_noise() && c.loss != "dsm") {
+      TrainConfig plain = c;
+      plain.noise_conditional = false;
+      return std::make_unique<NoiseLevelsLoss>(make_configured_loss(plain, energy, data, generator),
+                                               NoiseLevelsOptions{.sigmas = c.sigmas, .generator = &generator});
+    }
     if (c.loss == "dsm") {
       return std::make_unique<DenoisingScoreMatchingLoss>(energy, DSMOptions{.sigmas = c.sigmas, .generator = &generator});
     }

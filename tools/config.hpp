@@ -23,7 +23,9 @@ struct SamplerConfig {
   int64_t steps = 1000;
   double noise_scale = 1.0;            // langevin
   int64_t leapfrog = 10;               // hmc
-  std::vector<double> sigmas = {};     // annealed (default: the DSM levels, else {1, 0.5, 0.25, 0.1})
+  std::vector<double> sigmas = {};     // annealed (default: the model's noise levels, else {1, 0.5, 0.25, 0.1})
+  int64_t adapt_steps = 0;             // mala: steps that tune the step size toward target_acceptance
+  double target_acceptance = 0.574;    // mala
 };
 
 struct TrainConfig {
@@ -37,10 +39,12 @@ struct TrainConfig {
   std::string activation = "silu";
   // Loss and its options.
   std::string loss = "dsm";
-  std::vector<double> sigmas = {0.1};     // dsm
+  bool noise_conditional = true;          // dsm, ssm, sm: E(x; σ) = MLP(x)/σ trained at every level
+  std::vector<double> sigmas = {};        // dsm, ssm, sm: the noise levels (empty: from the data)
+  int64_t noise_levels = 10;              // the number of levels derived from the data
   int64_t projections = 1;                // ssm
   std::string projection = "gaussian";    // ssm: gaussian, rademacher, sphere
-  bool variance_reduced = false;          // ssm
+  bool variance_reduced = true;           // ssm
   std::string sm_method = "exact";        // sm: exact, hutchinson
   int64_t probes = 1;                     // sm hutchinson
   int64_t cd_steps = 10;                  // cd, pcd
@@ -50,9 +54,10 @@ struct TrainConfig {
   double noise_ratio = 1.0;               // nce
   double noise_widen = 1.5;               // nce: the noise is the data's Gaussian with stds × this
   // Optimisation.
-  int64_t steps = 2000;
+  int64_t steps = 2000;                   // the recipe sets it by loss unless given
   int64_t batch_size = 256;
-  double lr = 1e-3;
+  double lr = 3e-3;
+  std::string lr_schedule = "cosine";     // constant, cosine (from lr down to 0 over the run)
   uint64_t seed = 0;
   int64_t log_every = 50;
   int64_t checkpoint_every = 500;
@@ -63,13 +68,16 @@ struct TrainConfig {
   int64_t dimension = 2;
 
   std::vector<int64_t> sizes() const;
+  /// True when the model is noise-conditional: a score loss (dsm, ssm, sm) with noise_conditional.
+  bool conditional_on_noise() const;
 };
 
 nlohmann::json config_to_json(const TrainConfig& config);
 /// Throws CliError(kModelError) naming the first missing or invalid field.
 TrainConfig config_from_json(const nlohmann::json& json);
 
-/// The MLP energy the config describes (float32).
+/// The MLP energy the config describes (float32); a noise-conditional one is set to its finest
+/// level σ_L, the model of the data itself.
 std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Generator& generator);
 /// The loss the config describes, on that energy; `first_batch` fits NCE's noise.
 std::unique_ptr<losses::Loss> make_configured_loss(const TrainConfig& config, std::shared_ptr<energies::EnergyFunction> energy,

@@ -42,7 +42,12 @@ void add_sampler_options(CLI::App& command, SamplerConfig& sampler, const std::s
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   command.add_option("--" + prefix + "leapfrog", sampler.leapfrog, what + " HMC leapfrog steps")->capture_default_str()->check(CLI::PositiveNumber);
-  command.add_option("--" + prefix + "sigmas", sampler.sigmas, what + " annealed noise levels, decreasing (default: the DSM levels)");
+  command.add_option("--" + prefix + "sigmas", sampler.sigmas, what + " annealed noise levels, decreasing (default: the model's levels)");
+  command.add_option("--" + prefix + "adapt-steps", sampler.adapt_steps, what + " MALA steps that tune the step size toward --" + prefix + "target-acceptance")
+      ->check(CLI::NonNegativeNumber);
+  command.add_option("--" + prefix + "target-acceptance", sampler.target_acceptance, what + " MALA mean acceptance the tuning aims at")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 0.99));
 }
 
 }  // namespace
@@ -69,19 +74,24 @@ int main(int argc, char** argv) {
     t.add_flag("--force", train.force, "write into an existing non-empty output directory");
     t.add_flag("--quiet", train.quiet, "print nothing but errors");
     t.add_option("--device", train_device, "cpu or cuda (the model file is the same either way)")->capture_default_str();
-    auto* steps = t.add_option("--steps", c.steps, "optimisation steps")->capture_default_str()->check(CLI::PositiveNumber);
+    auto* steps = t.add_option("--steps", c.steps, "optimisation steps (default: by loss, see the recipe)")->check(CLI::PositiveNumber);
     t.add_option("--batch-size", c.batch_size, "points per step")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+    t.add_option("--lr-schedule", c.lr_schedule, "constant, or cosine: decayed from --lr to 0 over the run")->capture_default_str();
     t.add_option("--hidden", c.hidden, "width of each hidden layer")->capture_default_str()->check(CLI::Range(1, 65536));
     t.add_option("--depth", c.depth, "number of hidden layers")->capture_default_str()->check(CLI::Range(1, 64));
     t.add_option("--activation", c.activation, "relu, tanh, sigmoid, softplus or silu")->capture_default_str();
     t.add_option("--seed", c.seed, "seed of the initialisation, the data and the losses' noise")->capture_default_str();
     t.add_option("--log-every", c.log_every, "steps between rows of log.csv")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--checkpoint-every", c.checkpoint_every, "steps between checkpoints")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--sigma", c.sigmas, "dsm: noise level(s) σ, several for a multi-level loss")->capture_default_str()->check(CLI::PositiveNumber);
+    t.add_option("--sigma", c.sigmas, "dsm, ssm, sm: noise levels σ, decreasing (default: --noise-levels levels from the data)")
+        ->check(CLI::PositiveNumber);
+    t.add_option("--noise-levels", c.noise_levels, "dsm, ssm, sm: how many levels to derive from the data")->capture_default_str()->check(CLI::Range(2, 1000));
+    t.add_flag("--plain{false}", c.noise_conditional,
+               "dsm, ssm, sm: a plain energy MLP(x) (ssm, sm: the objective on the data itself; dsm: at --sigma, default 0.1)");
     t.add_option("--projections", c.projections, "ssm: projections per point")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--projection", c.projection, "ssm: gaussian, rademacher or sphere")->capture_default_str();
-    t.add_flag("--variance-reduced", c.variance_reduced, "ssm: use ½‖∇E‖² instead of ½(vᵀ∇E)²");
+    t.add_flag("--variance-reduced,!--no-variance-reduced", c.variance_reduced, "ssm: use ½‖∇E‖² instead of ½(vᵀ∇E)² (default)");
     t.add_option("--sm-method", c.sm_method, "sm: exact or hutchinson")->capture_default_str();
     t.add_option("--probes", c.probes, "sm hutchinson: probes per point")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--cd-steps", c.cd_steps, "cd/pcd: sampler steps per negative")->capture_default_str()->check(CLI::PositiveNumber);
@@ -95,6 +105,9 @@ int main(int argc, char** argv) {
     t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
     t.callback([&train, &train_parameters, &train_device, steps, &t] {
       train.steps_given = steps->count() > 0;
+      for (const CLI::Option* option : t.get_options()) {
+        if (option->count() > 0) train.given.push_back(option->get_name());
+      }
       if (!train.resume.empty()) {
         for (const CLI::Option* option : t.get_options()) {
           const std::string name = option->get_name();
@@ -125,7 +138,7 @@ int main(int argc, char** argv) {
   sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
   sample_command_line->callback([&sample, &sample_device, sample_command_line] {
     sample.device = parse_device(sample_device);
-    for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps"}) {
+    for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps", "--adapt-steps", "--target-acceptance"}) {
       if (sample_command_line->count(name) > 0) sample.given.emplace_back(name);
     }
   });

@@ -71,8 +71,8 @@ LoadedModel load_model(const std::string& directory) {
   uint64_t length;
   std::memcpy(&version, bytes.data() + sizeof magic, sizeof version);
   std::memcpy(&length, bytes.data() + sizeof magic + sizeof version, sizeof length);
-  if (version != model_format_version) {
-    throw CliError(kModelError, path + " has model format version " + std::to_string(version) + "; this ebm reads version " +
+  if (version < 1 || version > model_format_version) {
+    throw CliError(kModelError, path + " has model format version " + std::to_string(version) + "; this ebm reads versions 1 to " +
                                     std::to_string(model_format_version));
   }
   if (length > bytes.size() - header) throw CliError(kModelError, path + " is truncated");

@@ -14,7 +14,9 @@
 
 namespace ebm::tools {
 
-inline constexpr uint32_t model_format_version = 1;
+/// Version 2 added the noise-conditional model and the recipe's fields to the configuration;
+/// version 1 files are read with the values that reproduce their runs (config_from_json).
+inline constexpr uint32_t model_format_version = 2;
 
 /// Progress of a run.
 struct TrainState {

@@ -1,12 +1,15 @@
 // ebm train: fit an MLP energy to a dataset with one of the losses, checkpointing as it goes.
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <numbers>
 #include <optional>
 
 #include "engine/autograd/grad_mode.hpp"
+#include "energies/noise_conditional.hpp"
 #include "engine/ops.hpp"
 #include "tools/commands.hpp"
 #include "tools/csv.hpp"
@@ -14,6 +17,7 @@
 #include "tools/datasets.hpp"
 #include "tools/model_file.hpp"
 #include "tools/progress.hpp"
+#include "tools/recipe.hpp"
 
 namespace ebm::tools {
 namespace {
@@ -67,6 +71,14 @@ std::vector<std::string> log_columns(const std::map<std::string, double>& metric
   return columns;
 }
 
+/// The learning rate of step `step` (0-based): constant, or cosine-decayed from lr to 0 over the
+/// run (lr·½(1 + cos(π·step/steps)): the late steps average out the gradient noise, as an
+/// average of the parameters would).
+double scheduled_lr(const TrainConfig& c, int64_t step) {
+  if (c.lr_schedule == "constant") return c.lr;
+  return c.lr * 0.5 * (1 + std::cos(std::numbers::pi * static_cast<double>(step) / static_cast<double>(c.steps)));
+}
+
 void check_config(const TrainConfig& c) {
   const auto require = [](bool ok, const std::string& message) {
     if (!ok) throw CliError(kUsageError, message);
@@ -74,12 +86,19 @@ void check_config(const TrainConfig& c) {
   require(c.steps >= 1, "--steps must be ≥ 1");
   require(c.batch_size >= 1, "--batch-size must be ≥ 1");
   require(c.lr > 0 && std::isfinite(c.lr), "--lr must be > 0");
+  require(c.lr_schedule == "constant" || c.lr_schedule == "cosine", "--lr-schedule must be constant or cosine, got '" + c.lr_schedule + "'");
   require(c.hidden >= 1 && c.hidden <= 65536, "--hidden must be between 1 and 65536");
   require(c.depth >= 1 && c.depth <= 64, "--depth must be between 1 and 64");
   require(c.log_every >= 1, "--log-every must be ≥ 1");
   require(c.checkpoint_every >= 1, "--checkpoint-every must be ≥ 1");
   require(c.n_samples >= 1, "--samples must be ≥ 1");
   require(c.sampler.steps >= 0, "--sampler-steps must be ≥ 0");
+  require(c.noise_levels >= 2, "--noise-levels must be ≥ 2");
+  if (c.conditional_on_noise()) {
+    for (std::size_t i = 1; i < c.sigmas.size(); ++i) {
+      require(c.sigmas[i] < c.sigmas[i - 1], "--sigma: the levels of a noise-conditional model must be strictly decreasing (σ₁ > … > σ_L)");
+    }
+  }
 }
 
 }  // namespace
@@ -124,9 +143,11 @@ int train_command(const TrainRequest& request) {
   config.dimension = reference.size(1);
   if (request.resume.empty()) {
     if (config.dimension == 2) config.box = padded_box(reference);
+    apply_recipe(config, reference, request.given);
     Generator init(config.seed);
     energy = make_energy(config, init);
   }
+  if (!request.quiet) std::fputs(describe_recipe(config).c_str(), stderr);
   energy->to(request.device);  // before the loss and the optimizer take its parameters
   Generator generator(config.seed + 2);
   generator.reserve(generator_offset);
@@ -192,6 +213,7 @@ int train_command(const TrainRequest& request) {
     }
     adam.zero_grad();
     output.loss.backward();
+    adam.set_lr(scheduled_lr(config, state.step));
     adam.step();
     ++state.step;
     state.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -215,26 +237,12 @@ int train_command(const TrainRequest& request) {
   std::signal(SIGINT, previous_handler);
   checkpoint();
 
-  // Samples from the trained model and its picture.
+  // Samples from the trained model and its picture; a noise-conditional model at its finest level.
+  if (auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy.get())) conditional->set_noise_level(config.sigmas.back());
   Generator sampling(config.seed + 3);
-  const Tensor start_points = [&] {
-    NoGradGuard no_grad;
-    const auto& b = config.box;
-    const Tensor u = rand({config.n_samples, config.dimension}, sampling);
-    if (config.dimension != 2) return u * 8.0 - 4.0;
-    return u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2});
-  }();
-  SamplerConfig sampler_config = config.sampler;
-  if (sampler_config.name == "annealed" && sampler_config.sigmas.empty() && config.loss == "dsm" && config.sigmas.size() > 1) {
-    sampler_config.sigmas = config.sigmas;
-  }
-  Tensor samples;
-  try {
-    samples = make_sampler(sampler_config, energy)->sample(start_points.to(request.device), sampler_config.steps, sampling);
-  } catch (const std::runtime_error& error) {
-    throw CliError(kDiverged, std::string("the model is trained and saved in ") + model_path(directory) +
-                                  ", but drawing its samples failed: " + error.what() + " (try ebm sample with a smaller --step-size)");
-  }
+  const Tensor samples = draw_samples(config, config.sampler, energy, config.n_samples, sampling, request.device,
+                                      "the model is trained and saved in " + model_path(directory) +
+                                          ", but drawing its samples failed (try ebm sample with a smaller --step-size)");
   write_points(directory + "/samples.csv", samples);
   if (config.dimension == 2) {
     plot_energy(directory + "/energy.png", *energy, config.box, reference, samples, PlotOptions{});

@@ -1,0 +1,41 @@
+// A noise-conditional neural energy: E(x; σ) = MLP([x, log σ])/σ. The network sees the level as an
+// extra input, so each level has its own shape, and its output is divided by σ, so the score
+// s(x; σ) = −∇ₓMLP([x, log σ])/σ has the 1/σ scale of the perturbed data's score at every level
+// (Song & Ermon 2020, "Improved techniques for training score-based generative models",
+// technique 3). Derivation: docs/energies.md.
+#pragma once
+
+#include "energies/mlp_energy.hpp"
+#include "energies/noise_conditional.hpp"
+
+namespace ebm::energies {
+
+class NoiseConditionalMLPEnergy : public MLPEnergy, public NoiseConditional {
+ public:
+  /// sizes = {D, hidden…, 1}, as MLPEnergy; the network's input is D + 1 wide. The noise level
+  /// starts at σ = 1.
+  NoiseConditionalMLPEnergy(std::vector<int64_t> sizes, nn::Activation activation = nn::Activation::SiLU,
+                            Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU);
+  /// Makes energy(x) = MLP([x, log sigma])/sigma; throws std::invalid_argument unless sigma is
+  /// finite and > 0.
+  void set_noise_level(double sigma) override;
+  double noise_level() const { return sigma_; }
+
+  Tensor energy(const Tensor& x) const override;
+  // The network's derivatives along x only (the level's column is held fixed), divided by σ.
+  std::pair<Tensor, Tensor> energy_and_gradient(const Tensor& x) const override;
+  std::pair<Tensor, Tensor> gradient_and_laplacian(const Tensor& x) const override;
+  std::pair<Tensor, Tensor> directional_derivatives(const Tensor& x, const Tensor& directions) const override;
+
+ private:
+  /// Throws std::invalid_argument unless x is [N, D] with the network's D.
+  void check_points(const Tensor& x) const;
+  /// [x, log σ] for x [N, D], checked.
+  Tensor with_level(const Tensor& x) const;
+  /// Directions [M, N, D] with a zero column appended: derivatives along them hold σ's input fixed.
+  static Tensor with_fixed_level(const Tensor& directions);
+
+  double sigma_ = 1.0;
+};
+
+}  // namespace ebm::energies

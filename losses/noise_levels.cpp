@@ -1,0 +1,108 @@
+#include "losses/noise_levels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "energies/noise_conditional.hpp"
+#include "engine/ops.hpp"
+#include "losses/denoising_score_matching.hpp"
+
+namespace ebm::losses {
+
+void check_sigmas(const char* loss, const std::vector<double>& sigmas) {
+  if (sigmas.empty()) throw std::invalid_argument(std::string(loss) + ": sigmas must not be empty");
+  for (double sigma : sigmas) {
+    if (!(std::isfinite(sigma) && sigma > 0)) {
+      throw std::invalid_argument(std::string(loss) + ": every σ must be finite and > 0, got " + std::to_string(sigma));
+    }
+  }
+}
+
+DataScales data_scales(const Tensor& data) {
+  if (!data.defined() || data.dim() != 2 || data.size(0) < 2) {
+    throw std::invalid_argument("data_scales: needs data of shape [N, D] with N ≥ 2");
+  }
+  const int64_t n = std::min<int64_t>(data.size(0), 1000), d = data.size(1);
+  const std::vector<double> x = slice(data.detach(), 0, 0, n).to_vector();
+  DataScales scales;
+  std::vector<double> nearest(static_cast<std::size_t>(n), INFINITY);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = i + 1; j < n; ++j) {
+      double squared = 0;
+      for (int64_t k = 0; k < d; ++k) squared += std::pow(x[i * d + k] - x[j * d + k], 2);
+      const double distance = std::sqrt(squared);
+      scales.largest = std::max(scales.largest, distance);
+      nearest[i] = std::min(nearest[i], distance);
+      nearest[j] = std::min(nearest[j], distance);
+    }
+  }
+  // Repeated points (a CSV file may hold duplicates) have no scale of their own: the median is over the others.
+  std::erase_if(nearest, [](double distance) { return distance == 0; });
+  if (nearest.empty()) return scales;
+  const auto middle = nearest.begin() + static_cast<std::ptrdiff_t>(nearest.size() / 2);
+  std::nth_element(nearest.begin(), middle, nearest.end());
+  scales.finest = *middle;
+  return scales;
+}
+
+std::vector<double> noise_levels_from_data(const Tensor& data, int64_t levels) {
+  const char* name = "noise_levels_from_data";
+  if (levels < 2) throw std::invalid_argument(std::string(name) + ": needs at least 2 levels, got " + std::to_string(levels));
+  const DataScales scales = data_scales(data);
+  if (!(std::isfinite(scales.largest) && scales.finest > 0)) {
+    throw std::invalid_argument(std::string(name) + ": the data has no spread to derive noise levels from (largest distance " +
+                                std::to_string(scales.largest) + ", median nearest-neighbour distance " +
+                                std::to_string(scales.finest) + "); give the levels with --sigma");
+  }
+  std::vector<double> sigmas;
+  const double ratio = scales.finest / scales.largest;
+  for (int64_t i = 0; i < levels; ++i) {
+    sigmas.push_back(scales.largest * std::pow(ratio, static_cast<double>(i) / static_cast<double>(levels - 1)));
+  }
+  return sigmas;
+}
+
+NoiseLevelsLoss::NoiseLevelsLoss(std::unique_ptr<Loss> inner, NoiseLevelsOptions options)
+    : Loss(inner ? inner->energy() : nullptr), inner_(std::move(inner)), options_(std::move(options)) {
+  if (!inner_) throw std::invalid_argument("NoiseLevelsLoss: the inner loss must not be null");
+  check_sigmas("NoiseLevelsLoss", options_.sigmas);
+}
+
+LossOutput NoiseLevelsLoss::operator()(const Tensor& pos, const Tensor&) {
+  const char* name = "NoiseLevelsLoss";
+  check_batch(name, "pos", pos);
+  Generator& generator = generator_or_default(options_.generator);
+  auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy_.get());
+  const Tensor x = pos.detach();
+  const auto levels = static_cast<int64_t>(options_.sigmas.size());
+  const int64_t n = x.size(0);
+  if (options_.split_batch && n < levels) {
+    throw std::invalid_argument("NoiseLevelsLoss: split_batch needs at least one point per level: a batch of " + std::to_string(n) +
+                                " points for " + std::to_string(levels) + " levels");
+  }
+  Tensor weighted_sum;
+  double total_weight = 0;
+  std::map<std::string, double> metrics;
+  for (int64_t i = 0; i < levels; ++i) {
+    const double sigma = options_.sigmas[static_cast<std::size_t>(i)];
+    if (conditional != nullptr) conditional->set_noise_level(sigma);
+    const Tensor part = options_.split_batch ? slice(x, 0, i * n / levels, (i + 1) * n / levels) : x;
+    const LossOutput level = (*inner_)(part + sigma * randn_like(part, generator));
+    const double weight = sigma * sigma;
+    weighted_sum = weighted_sum.defined() ? weighted_sum + weight * level.loss : weight * level.loss;
+    total_weight += weight;
+    for (const auto& [metric, value] : level.metrics) {
+      if (metric == "loss") {
+        metrics[sigma_metric_name(sigma)] = value;
+      } else {
+        metrics[metric] += value / static_cast<double>(levels);
+      }
+    }
+  }
+  return finish(name, weighted_sum / total_weight, std::move(metrics));
+}
+
+}  // namespace ebm::losses

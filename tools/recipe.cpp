@@ -1,0 +1,91 @@
+#include "tools/recipe.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "losses/noise_levels.hpp"
+#include "samplers/langevin.hpp"
+#include "tools/cli_error.hpp"
+
+namespace ebm::tools {
+namespace {
+
+constexpr int64_t annealed_steps_per_level = 100;  // Song & Ermon 2019's T
+constexpr int64_t mala_steps = 1000;
+
+/// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
+/// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
+int64_t default_steps(const std::string& loss) {
+  if (loss == "nce") return 10000;
+  if (loss == "sm") return 6000;
+  if (loss == "ssm" || loss == "cd" || loss == "pcd") return 4000;
+  return 2000;
+}
+
+std::string format(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
+}  // namespace
+
+std::vector<double> model_noise_levels(const TrainConfig& config) {
+  if (config.conditional_on_noise() || (config.loss == "dsm" && config.sigmas.size() > 1)) return config.sigmas;
+  return {};
+}
+
+void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::string>& given) {
+  const auto was_given = [&given](const char* option) { return std::find(given.begin(), given.end(), option) != given.end(); };
+  try {
+    if (!was_given("--steps")) c.steps = default_steps(c.loss);
+    if (c.conditional_on_noise() && !was_given("--sigma")) c.sigmas = losses::noise_levels_from_data(data, c.noise_levels);
+    if (c.loss == "dsm" && c.sigmas.empty()) c.sigmas = {0.1};  // plain DSM: one level, as Vincent 2011
+    SamplerConfig& s = c.sampler;
+    if (!was_given("--sampler")) s.name = c.conditional_on_noise() ? "annealed" : "mala";
+    if (s.name == "annealed") {
+      const std::vector<double> levels = was_given("--sigmas") ? s.sigmas : model_noise_levels(c);
+      if (!was_given("--sigmas")) s.sigmas = levels;
+      const auto count = static_cast<int64_t>(levels.size());
+      if (!was_given("--sampler-steps")) s.steps = annealed_steps_per_level * std::max<int64_t>(count, 1);
+      if (!was_given("--step-size") && count >= 2 && s.steps >= count) {
+        const double gamma = std::pow(levels.front() / levels.back(), 1.0 / static_cast<double>(count - 1));
+        s.step_size = samplers::annealed_step_ratio(gamma, std::max<int64_t>(s.steps / count / 10, 1)) * levels.back() * levels.back();
+      }
+    } else if (s.name == "mala") {
+      if (!was_given("--sampler-steps")) s.steps = mala_steps;
+      if (!was_given("--adapt-steps")) s.adapt_steps = s.steps / 2;
+      // The first proposal's scale √(2η) about the data's finest scale; adaptation does the rest.
+      const double finest = losses::data_scales(data).finest;
+      if (!was_given("--step-size") && finest > 0) s.step_size = finest * finest / 2;
+    }
+  } catch (const std::invalid_argument& error) {
+    throw CliError(kUsageError, error.what());
+  }
+}
+
+std::string describe_recipe(const TrainConfig& c) {
+  std::string text = "recipe:";
+  if (c.conditional_on_noise()) {
+    text += " noise-conditional energy E(x; σ) = MLP([x, log σ])/σ, " + std::to_string(c.sigmas.size()) + " noise levels σ = " +
+            format("%.3g", c.sigmas.front()) + " … " + format("%.3g", c.sigmas.back()) + "\n";
+  } else if (c.loss == "dsm") {
+    text += " energy MLP(x), noise level(s) σ =";
+    for (double sigma : c.sigmas) text += format(" %.3g", sigma);
+    text += "\n";
+  } else {
+    text += " energy MLP(x)\n";
+  }
+  text += "  training: " + std::to_string(c.steps) + " steps, Adam lr " + format("%.3g", c.lr) +
+          (c.lr_schedule == "cosine" ? " decayed to 0 (cosine)" : " (constant)") + "\n";
+  const SamplerConfig& s = c.sampler;
+  text += "  end samples: " + s.name + ", " + std::to_string(s.steps) + " steps, step size " + format("%.3g", s.step_size);
+  if (s.name == "annealed" && !s.sigmas.empty()) text += " (ε of the last level; " + std::to_string(s.sigmas.size()) + " levels)";
+  if (s.name == "mala" && s.adapt_steps > 0) {
+    text += " adapted over " + std::to_string(s.adapt_steps) + " steps toward acceptance " + format("%.3g", s.target_acceptance);
+  }
+  return text + "\n";
+}
+
+}  // namespace ebm::tools
