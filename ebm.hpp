@@ -36,4 +36,5 @@
 #include "samplers/langevin.hpp"
 #include "samplers/mala.hpp"
 #include "samplers/replay_buffer.hpp"
+#include "samplers/resample.hpp"
 #include "samplers/sampler.hpp"

@@ -65,9 +65,17 @@ std::vector<double> noise_levels_from_data(const Tensor& data, int64_t levels) {
   return sigmas;
 }
 
+namespace {
+
+const std::unique_ptr<Loss>& checked_inner(const std::unique_ptr<Loss>& inner) {
+  if (!inner) throw std::invalid_argument("NoiseLevelsLoss: the inner loss must not be null");
+  return inner;
+}
+
+}  // namespace
+
 NoiseLevelsLoss::NoiseLevelsLoss(std::unique_ptr<Loss> inner, NoiseLevelsOptions options)
-    : Loss(inner ? inner->energy() : nullptr), inner_(std::move(inner)), options_(std::move(options)) {
-  if (!inner_) throw std::invalid_argument("NoiseLevelsLoss: the inner loss must not be null");
+    : Loss(checked_inner(inner)->energy()), inner_(std::move(inner)), options_(std::move(options)) {
   check_sigmas("NoiseLevelsLoss", options_.sigmas);
 }
 

@@ -27,7 +27,7 @@ double mean_acceptance_probability(const Tensor& log_ratio) {
 }  // namespace
 
 MALA::MALA(std::shared_ptr<energies::EnergyFunction> energy, MALAOptions options)
-    : Sampler(std::move(energy)), options_(options) {
+    : Sampler(std::move(energy)), options_(options), log_adapted_step_(std::log(options.step_size)) {
   check_step_size("MALA", options.step_size);
   if (options.adapt_steps < 0) throw std::invalid_argument("MALA: adapt_steps must be ≥ 0, got " + std::to_string(options.adapt_steps));
   if (!(options.target_acceptance > 0 && options.target_acceptance < 1)) {
@@ -51,14 +51,13 @@ Tensor MALA::sample(const Tensor& x0, int64_t n_steps, Generator& generator) {
   ChainState state{begin_run(name, x0, n_steps, options_.chain), {}, {}};
   NoGradGuard no_grad;
   std::tie(state.energy, state.gradient) = energy_and_gradient(state.x);
-  double log_adapted = std::log(options_.step_size);
   for (int64_t t = 0; t < n_steps; ++t) {
-    const double eta = options_.adapt_steps > 0 ? std::exp(log_adapted) : scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
+    const double eta = options_.adapt_steps > 0 ? std::exp(log_adapted_step_) : scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
     ChainState proposal{state.x - eta * state.gradient + std::sqrt(2 * eta) * randn_like(state.x, generator), {}, {}};
     std::tie(proposal.energy, proposal.gradient) = energy_and_gradient(proposal.x);
     const Tensor log_ratio = (state.energy - proposal.energy) + log_proposal_density(state.x, proposal.x, proposal.gradient, eta) -
                              log_proposal_density(proposal.x, state.x, state.gradient, eta);
-    if (t < options_.adapt_steps) log_adapted += (mean_acceptance_probability(log_ratio) - options_.target_acceptance) / std::sqrt(t + 1.0);
+    if (t < options_.adapt_steps) log_adapted_step_ += (mean_acceptance_probability(log_ratio) - options_.target_acceptance) / std::sqrt(t + 1.0);
     state = accept_or_reject(name, t, n_steps, log_ratio, proposal, state, eta, options_.chain, generator);
   }
   finish_acceptance(n_steps);

@@ -1,14 +1,18 @@
 // The Metropolis-adjusted Langevin algorithm.
 #pragma once
 
+#include <cmath>
+
 #include "samplers/sampler.hpp"
 
 namespace ebm::samplers {
 
 struct MALAOptions {
   double step_size = 1e-2;
-  /// The first adapt_steps steps tune η toward target_acceptance; later steps keep the tuned η,
-  /// so the chain from then on is exact MALA. 0: η stays step_size throughout.
+  /// The first adapt_steps steps of each run tune η toward target_acceptance; later steps keep the
+  /// tuned η, so the chain from then on is exact MALA, and the next run starts from it (chains run
+  /// again and again on a changing energy, as contrastive divergence's negatives, keep their step
+  /// tuned). 0: η stays step_size throughout.
   int64_t adapt_steps = 0;
   /// 0.574: the optimal mean acceptance of MALA in high dimension (Roberts & Rosenthal 1998).
   double target_acceptance = 0.574;
@@ -28,9 +32,12 @@ class MALA : public Sampler {
   /// log α(x → y) per chain before the min with 0: log of π(y)q(x|y) / π(x)q(y|x).
   Tensor log_acceptance_ratio(const Tensor& x, const Tensor& y, double step_size);
   const MALAOptions& options() const { return options_; }
+  /// The step the next run starts from: step_size, or where the last adaptation left it.
+  double adapted_step_size() const { return std::exp(log_adapted_step_); }
 
  private:
   MALAOptions options_;
+  double log_adapted_step_;
 };
 
 }  // namespace ebm::samplers

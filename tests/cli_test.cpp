@@ -513,7 +513,8 @@ TEST_CASE("train --cd-noise-scale scales the cd sampler's noise") {
   std::array<double, 3> variance{};
   for (int tau = 0; tau <= 2; ++tau) {
     const std::string out = "tau" + std::to_string(tau);
-    REQUIRE(run("train --data point.csv --loss cd --cd-steps 1 --cd-step-size 1e-3 --cd-noise-scale " + std::to_string(tau) + " --out " + out + " " +
+    REQUIRE(run("train --data point.csv --loss cd --cd-sampler langevin --cd-steps 1 --cd-step-size 1e-3 --cd-noise-scale " + std::to_string(tau) +
+                " --out " + out + " " +
                 kFirstStep).code == 0);
     CHECK(json_number(read_model(out).json, "noise_scale", "cd_sampler") == tau);
     variance[static_cast<std::size_t>(tau)] = negative_energy_variance(out);

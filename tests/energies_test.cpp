@@ -598,3 +598,40 @@ TEST_CASE("a user-defined energy trains end to end: score matching with Adam, th
   CHECK(restored.parameters()[0].to_vector() == energy->parameters()[0].to_vector());
   std::remove(path.c_str());
 }
+
+TEST_CASE("NoiseConditionalMLPEnergy: E(x; σ) = MLP([x, log σ])/σ, and its fast derivatives equal the recorded ones") {
+  Generator generator(31);
+  NoiseConditionalMLPEnergy energy({2, 7, 5, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  CHECK(energy.network().sizes().front() == 3);
+  const Tensor x = sample_input({4, 2}, -1.5, 1.5, {}, 32);
+  for (const double sigma : {0.05, 1.0, 3.0}) {
+    CAPTURE(sigma);
+    energy.set_noise_level(sigma);
+    CHECK(energy.noise_level() == sigma);
+    const Tensor input = cat({x, full({4, 1}, std::log(sigma), DType::Float64)}, 1);
+    const std::vector<double> expected = (reshape(energy.network()(input), {-1}) / sigma).to_vector();
+    CHECK(max_relative_error(energy(x).to_vector(), expected) < 1e-14);
+    // Without recording (samplers) against the tape's gradient of energy().
+    const auto [fast_energy, fast_gradient] = energy.energy_and_gradient(x);
+    const Tensor recorded_x = x.detach().requires_grad_(true);
+    const Tensor recorded_gradient = grad(sum(energy(recorded_x)), {recorded_x})[0];
+    CHECK(max_relative_error(fast_energy.to_vector(), expected) < 1e-14);
+    CHECK(max_relative_error(fast_gradient.to_vector(), recorded_gradient.to_vector()) < 1e-12);
+    // Gradient and Laplacian over x alone (the level's input held fixed), and directional derivatives.
+    const auto [gradient, laplacian] = energy.gradient_and_laplacian(x);
+    const auto [backward_gradient, backward_laplacian] = energy.EnergyFunction::gradient_and_laplacian(x);
+    CHECK(max_relative_error(gradient.to_vector(), backward_gradient.to_vector()) < 1e-12);
+    CHECK(max_relative_error(laplacian.to_vector(), backward_laplacian.to_vector()) < 1e-12);
+    const Tensor directions = sample_input({2, 4, 2}, -1, 1, {}, 33);
+    const auto [first, second] = energy.directional_derivatives(x, directions);
+    const auto [backward_first, backward_second] = energy.EnergyFunction::directional_derivatives(x, directions);
+    CHECK(max_relative_error(first.to_vector(), backward_first.to_vector()) < 1e-12);
+    CHECK(max_relative_error(second.to_vector(), backward_second.to_vector()) < 1e-12);
+    const auto objective = [](const Tensor& g, const Tensor& l) { return mean(0.5 * sum(square(g), 1) - l); };
+    check_same_parameter_gradients(objective(gradient, laplacian), objective(backward_gradient, backward_laplacian), energy.parameters());
+  }
+  CHECK_THROWS_WITH_AS(energy.set_noise_level(0.0), doctest::Contains("finite and > 0"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(energy.set_noise_level(NAN), doctest::Contains("finite and > 0"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(energy(zeros({4, 3}, DType::Float64)), doctest::Contains("[N, 2]"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(energy.gradient_and_laplacian(Tensor()), doctest::Contains("undefined"), std::invalid_argument);
+}

@@ -16,6 +16,7 @@
 #include "tools/datasets.hpp"
 #include "tools/metrics.hpp"
 #include "tools/model_file.hpp"
+#include "samplers/resample.hpp"
 #include "tools/recipe.hpp"
 
 namespace ebm::tools {
@@ -42,15 +43,19 @@ std::array<double, 4> padded_box(const Tensor& points) {
 Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy,
                     int64_t n, Generator& generator, Device device, const std::string& context) {
   if (sampler.name == "annealed" && sampler.sigmas.empty()) sampler.sigmas = model_noise_levels(config);
-  Tensor start;
-  {
+  if (sampler.start != "uniform" && sampler.start != "resampled") {
+    throw CliError(kUsageError, "unknown --start '" + sampler.start + "'; known: uniform, resampled");
+  }
+  // Uniform draws in the box (beyond 2-D, in [−4, 4]^D): the start, or the proposals to resample it from.
+  const auto uniform = [&](int64_t count) {
     NoGradGuard no_grad;
     const auto& b = config.box;
-    const Tensor u = rand({n, config.dimension}, generator);
-    start = config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0;
-  }
+    const Tensor u = rand({count, config.dimension}, generator);
+    return (config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0).to(device);
+  };
   try {
-    return make_sampler(sampler, energy)->sample(start.to(device), sampler.steps, generator);
+    const Tensor start = sampler.start == "uniform" ? uniform(n) : samplers::importance_resample(*energy, uniform(std::max<int64_t>(100 * n, 10000)), n, generator);
+    return make_sampler(sampler, energy)->sample(start, sampler.steps, generator);
   } catch (const std::runtime_error& error) {
     throw CliError(kDiverged, context + ": " + error.what());
   }
@@ -73,6 +78,7 @@ int sample_command(const SampleRequest& request) {
   if (given("--steps")) sampler.steps = request.sampler.steps;
   if (given("--adapt-steps")) sampler.adapt_steps = request.sampler.adapt_steps;
   if (given("--target-acceptance")) sampler.target_acceptance = request.sampler.target_acceptance;
+  if (given("--start")) sampler.start = request.sampler.start;
   if (sampler.steps < 0) throw CliError(kUsageError, "--steps must be ≥ 0");
   Generator generator(request.seed);
   model.energy->to(request.device);

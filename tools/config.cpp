@@ -28,7 +28,7 @@ std::vector<int64_t> TrainConfig::sizes() const {
 bool TrainConfig::conditional_on_noise() const { return noise_conditional && (loss == "dsm" || loss == "ssm" || loss == "sm"); }
 
 // The JSON form is every field by name (flat), read back with `at`, so a missing field throws.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas, adapt_steps, target_acceptance)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas, adapt_steps, target_acceptance, start)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, loss,
                                    noise_conditional, sigmas, noise_levels,
                                    projections, projection, variance_reduced, sm_method, probes, cd_steps, cd_sampler,
@@ -50,6 +50,7 @@ TrainConfig config_from_json(const nlohmann::json& json) {
     if (!completed.is_object() || !completed.contains(sampler)) continue;
     complete(completed[sampler], "adapt_steps", 0);
     complete(completed[sampler], "target_acceptance", 0.574);
+    complete(completed[sampler], "start", "uniform");
   }
   try {
     return completed.get<TrainConfig>();

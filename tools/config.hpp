@@ -26,6 +26,7 @@ struct SamplerConfig {
   std::vector<double> sigmas = {};     // annealed (default: the model's noise levels, else {1, 0.5, 0.25, 0.1})
   int64_t adapt_steps = 0;             // mala: steps that tune the step size toward target_acceptance
   double target_acceptance = 0.574;    // mala
+  std::string start = "uniform";       // the chains' start: uniform in the box, or resampled (samplers::importance_resample)
 };
 
 struct TrainConfig {
@@ -42,9 +43,9 @@ struct TrainConfig {
   bool noise_conditional = true;          // dsm, ssm, sm: E(x; σ) = MLP(x)/σ trained at every level
   std::vector<double> sigmas = {};        // dsm, ssm, sm: the noise levels (empty: from the data)
   int64_t noise_levels = 10;              // the number of levels derived from the data
-  int64_t projections = 1;                // ssm
+  int64_t projections = 4;                // ssm
   std::string projection = "gaussian";    // ssm: gaussian, rademacher, sphere
-  bool variance_reduced = true;           // ssm
+  bool variance_reduced = false;          // ssm
   std::string sm_method = "exact";        // sm: exact, hutchinson
   int64_t probes = 1;                     // sm hutchinson
   int64_t cd_steps = 10;                  // cd, pcd

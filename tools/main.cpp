@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
                "dsm, ssm, sm: a plain energy MLP(x) (ssm, sm: the objective on the data itself; dsm: at --sigma, default 0.1)");
     t.add_option("--projections", c.projections, "ssm: projections per point")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--projection", c.projection, "ssm: gaussian, rademacher or sphere")->capture_default_str();
-    t.add_flag("--variance-reduced,!--no-variance-reduced", c.variance_reduced, "ssm: use ½‖∇E‖² instead of ½(vᵀ∇E)² (default)");
+    t.add_flag("--variance-reduced", c.variance_reduced, "ssm: use ½‖∇E‖² instead of ½(vᵀ∇E)²");
     t.add_option("--sm-method", c.sm_method, "sm: exact or hutchinson")->capture_default_str();
     t.add_option("--probes", c.probes, "sm hutchinson: probes per point")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--cd-steps", c.cd_steps, "cd/pcd: sampler steps per negative")->capture_default_str()->check(CLI::PositiveNumber);
@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
     t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(CLI::PositiveNumber);
     add_sampler_options(t, c.sampler, "", "end samples:");
     t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
+    t.add_option("--start", c.sampler.start, "end samples: chains start uniform in the box, or resampled from uniform draws by exp(−E)");
     t.callback([&train, &train_parameters, &train_device, steps, &t] {
       train.steps_given = steps->count() > 0;
       for (const CLI::Option* option : t.get_options()) {
@@ -136,9 +137,10 @@ int main(int argc, char** argv) {
   sample_command_line->add_flag("--force", sample.force, "replace an existing output file");
   add_sampler_options(*sample_command_line, sample.sampler, "", "");
   sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
+  sample_command_line->add_option("--start", sample.sampler.start, "chains start uniform in the box, or resampled from uniform draws by exp(−E)");
   sample_command_line->callback([&sample, &sample_device, sample_command_line] {
     sample.device = parse_device(sample_device);
-    for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps", "--adapt-steps", "--target-acceptance"}) {
+    for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps", "--adapt-steps", "--target-acceptance", "--start"}) {
       if (sample_command_line->count(name) > 0) sample.given.emplace_back(name);
     }
   });

@@ -17,9 +17,9 @@ constexpr int64_t mala_steps = 1000;
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
 /// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
 int64_t default_steps(const std::string& loss) {
-  if (loss == "nce") return 10000;
-  if (loss == "sm") return 6000;
-  if (loss == "ssm" || loss == "cd" || loss == "pcd") return 4000;
+  if (loss == "nce" || loss == "sm") return 10000;
+  if (loss == "ssm") return 8000;
+  if (loss == "cd" || loss == "pcd") return 4000;
   return 2000;
 }
 
@@ -42,6 +42,13 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
     if (!was_given("--steps")) c.steps = default_steps(c.loss);
     if (c.conditional_on_noise() && !was_given("--sigma")) c.sigmas = losses::noise_levels_from_data(data, c.noise_levels);
     if (c.loss == "dsm" && c.sigmas.empty()) c.sigmas = {0.1};  // plain DSM: one level, as Vincent 2011
+    const double finest = losses::data_scales(data).finest;
+    if ((c.loss == "cd" || c.loss == "pcd") && !was_given("--cd-sampler")) {
+      // Exact negatives, their step kept tuned from one training step to the next.
+      c.cd_sampler.name = "mala";
+      if (!was_given("--cd-adapt-steps")) c.cd_sampler.adapt_steps = c.cd_steps;
+      if (!was_given("--cd-step-size") && finest > 0) c.cd_sampler.step_size = finest * finest / 2;
+    }
     SamplerConfig& s = c.sampler;
     if (!was_given("--sampler")) s.name = c.conditional_on_noise() ? "annealed" : "mala";
     if (s.name == "annealed") {
@@ -56,8 +63,10 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
     } else if (s.name == "mala") {
       if (!was_given("--sampler-steps")) s.steps = mala_steps;
       if (!was_given("--adapt-steps")) s.adapt_steps = s.steps / 2;
+      // CD-k's chains never leave the data, so its energy elsewhere is unshaped: resampling would
+      // gather the chains in whatever well it has there. Every other model resamples.
+      if (!was_given("--start")) s.start = c.loss == "cd" ? "uniform" : "resampled";
       // The first proposal's scale √(2η) about the data's finest scale; adaptation does the rest.
-      const double finest = losses::data_scales(data).finest;
       if (!was_given("--step-size") && finest > 0) s.step_size = finest * finest / 2;
     }
   } catch (const std::invalid_argument& error) {
@@ -85,6 +94,7 @@ std::string describe_recipe(const TrainConfig& c) {
   if (s.name == "mala" && s.adapt_steps > 0) {
     text += " adapted over " + std::to_string(s.adapt_steps) + " steps toward acceptance " + format("%.3g", s.target_acceptance);
   }
+  if (s.start == "resampled") text += ", chains started by importance resampling";
   return text + "\n";
 }
 

@@ -173,8 +173,9 @@ int train_command(const TrainRequest& request) {
       log_rows.emplace_back(values.begin() + i * previous.size(1), values.begin() + (i + 1) * previous.size(1));
     }
   }
-  const auto checkpoint = [&] {
-    state.generator_offset = generator.offset();
+  // `offset`: where the random stream stands for the state saved (a resumed run continues there).
+  const auto checkpoint = [&](uint64_t offset) {
+    state.generator_offset = offset;
     save_model(directory, config, state, *energy, trained, &adam);
     if (!columns.empty()) write_table(log_path, columns, log_rows);
   };
@@ -183,7 +184,7 @@ int train_command(const TrainRequest& request) {
     std::error_code error;
     std::filesystem::create_directories(directory, error);
     if (error) throw CliError(kIoError, "cannot create output directory '" + directory + "': " + error.message());
-    checkpoint();  // a last good checkpoint exists from the start
+    checkpoint(generator.offset());  // a last good checkpoint exists from the start
   }
 
   interrupted = false;
@@ -191,10 +192,13 @@ int train_command(const TrainRequest& request) {
   Progress progress(state.step, config.steps, request.quiet);
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = state.seconds;
+  // A checkpoint is written once its parameters have given a finite loss (at the next step, before
+  // that step's update), so the one the file holds when training diverges is good.
   int64_t last_good_step = state.step;
+  bool checkpoint_due = false;
   while (state.step < config.steps) {
     if (interrupted) {
-      checkpoint();
+      checkpoint(generator.offset());
       progress.finish();
       std::signal(SIGINT, previous_handler);
       std::fprintf(stderr, "ebm: interrupted after step %lld; checkpoint written to %s (continue with --resume %s)\n",
@@ -202,6 +206,7 @@ int train_command(const TrainRequest& request) {
       return kInterrupted;
     }
     losses::LossOutput output;
+    const uint64_t offset_before = generator.offset();
     try {
       output = (*loss)(source.batch(config.batch_size, generator).to(request.device));
     } catch (const std::runtime_error& error) {  // a non-finite loss, or the negatives' chains diverged
@@ -210,6 +215,11 @@ int train_command(const TrainRequest& request) {
       throw CliError(kDiverged, "training diverged at step " + std::to_string(state.step + 1) + ": " + error.what() +
                                     "; the last good checkpoint (step " + std::to_string(last_good_step) + ") is in " +
                                     model_path(directory));
+    }
+    if (checkpoint_due) {
+      checkpoint(offset_before);
+      last_good_step = state.step;
+      checkpoint_due = false;
     }
     adam.zero_grad();
     output.loss.backward();
@@ -228,14 +238,11 @@ int train_command(const TrainRequest& request) {
       log_rows.push_back(row);
     }
     progress.update(state.step, output.metrics.at("loss"));
-    if (state.step % config.checkpoint_every == 0) {
-      checkpoint();
-      last_good_step = state.step;
-    }
+    checkpoint_due = state.step % config.checkpoint_every == 0;
   }
   progress.finish();
   std::signal(SIGINT, previous_handler);
-  checkpoint();
+  checkpoint(generator.offset());
 
   // Samples from the trained model and its picture; a noise-conditional model at its finest level.
   if (auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy.get())) conditional->set_noise_level(config.sigmas.back());

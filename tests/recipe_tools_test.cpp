@@ -1,0 +1,141 @@
+// The default recipes of `ebm train` (tools/recipe.hpp): what they fill in from the data, what they
+// leave to the command line, and how a version-1 model's configuration reads.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/ops.hpp"
+#include "losses/noise_levels.hpp"
+#include "samplers/langevin.hpp"
+#include "tools/cli_error.hpp"
+#include "tools/datasets.hpp"
+#include "tools/recipe.hpp"
+
+namespace {
+
+using namespace ebm;
+using namespace ebm::tools;
+
+Tensor mixture_data() {
+  Generator generator(3);
+  return generate_dataset("gaussian_mixture", 2000, dataset_parameters("gaussian_mixture", {}), generator);
+}
+
+TrainConfig configured(const std::string& loss, const std::vector<std::string>& given = {}, TrainConfig config = {}) {
+  config.loss = loss;
+  apply_recipe(config, mixture_data(), given);
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("recipe: a score loss gets noise levels from the data and annealed Langevin over them") {
+  const losses::DataScales scales = losses::data_scales(mixture_data());
+  for (const std::string loss : {"dsm", "ssm", "sm"}) {
+    CAPTURE(loss);
+    const TrainConfig c = configured(loss);
+    REQUIRE(c.conditional_on_noise());
+    REQUIRE(c.sigmas.size() == 10);
+    CHECK(c.sigmas.front() == doctest::Approx(scales.largest));
+    CHECK(c.sigmas.back() == doctest::Approx(scales.finest));
+    for (std::size_t i = 1; i < c.sigmas.size(); ++i) CHECK(c.sigmas[i] / c.sigmas[i - 1] == doctest::Approx(c.sigmas[1] / c.sigmas[0]));
+    CHECK(c.sampler.name == "annealed");
+    CHECK(c.sampler.sigmas == c.sigmas);
+    CHECK(c.sampler.steps == 1000);
+    // Technique 4 for 10 of the 100 steps per level (docs/recipes.md says why), ε = u·σ_L².
+    const double gamma = c.sigmas[0] / c.sigmas[1];
+    CHECK(c.sampler.step_size == doctest::Approx(samplers::annealed_step_ratio(gamma, 10) * c.sigmas.back() * c.sigmas.back()));
+    CHECK(model_noise_levels(c) == c.sigmas);
+    CHECK(describe_recipe(c).find("10 noise levels") != std::string::npos);
+  }
+  CHECK(configured("dsm").steps == 2000);
+  CHECK(configured("ssm").steps == 8000);
+  CHECK(configured("sm").steps == 10000);
+}
+
+TEST_CASE("recipe: other models get MALA with its step adapted over the first half of its steps") {
+  const double finest = losses::data_scales(mixture_data()).finest;
+  for (const std::string loss : {"nce", "cd", "pcd"}) {
+    CAPTURE(loss);
+    const TrainConfig c = configured(loss);
+    CHECK_FALSE(c.conditional_on_noise());
+    CHECK(c.sampler.name == "mala");
+    CHECK(c.sampler.steps == 1000);
+    CHECK(c.sampler.adapt_steps == 500);
+    CHECK(c.sampler.step_size == doctest::Approx(finest * finest / 2));
+    CHECK(c.sampler.start == (loss == "cd" ? "uniform" : "resampled"));
+    CHECK(model_noise_levels(c).empty());
+    if (loss != "nce") {  // exact negatives, whose step stays tuned through training
+      CHECK(c.cd_sampler.name == "mala");
+      CHECK(c.cd_sampler.adapt_steps == c.cd_steps);
+    }
+  }
+  CHECK(configured("nce").steps == 10000);
+  CHECK(configured("nce").sampler.start == "resampled");
+  CHECK(configured("cd").steps == 4000);
+  // --plain: dsm at one level σ = 0.1 with a plain energy, sampled by MALA.
+  TrainConfig plain;
+  plain.noise_conditional = false;
+  const TrainConfig c = configured("dsm", {}, plain);
+  CHECK(c.sigmas == std::vector<double>{0.1});
+  CHECK(c.sampler.name == "mala");
+  CHECK(describe_recipe(c).find("energy MLP(x), noise level(s) σ = 0.1") != std::string::npos);
+}
+
+TEST_CASE("recipe: what the command line gives stays as given") {
+  TrainConfig given_values;
+  given_values.sigmas = {2.0, 0.5, 0.1};
+  given_values.steps = 7;
+  given_values.sampler.name = "langevin";
+  given_values.sampler.step_size = 0.02;
+  given_values.sampler.steps = 30;
+  const TrainConfig c = configured("dsm", {"--sigma", "--steps", "--sampler", "--step-size", "--sampler-steps"}, given_values);
+  CHECK(c.sigmas == given_values.sigmas);
+  CHECK(c.steps == 7);
+  CHECK(c.sampler.name == "langevin");
+  CHECK(c.sampler.step_size == 0.02);
+  CHECK(c.sampler.steps == 30);
+  // An annealed sampler given its own levels and steps: ε by technique 4 for those.
+  TrainConfig annealed;
+  annealed.sampler.sigmas = {1.0, 0.1};
+  annealed.sampler.steps = 400;
+  const TrainConfig a = configured("dsm", {"--sigmas", "--sampler-steps"}, annealed);
+  CHECK(a.sampler.sigmas == annealed.sampler.sigmas);
+  CHECK(a.sampler.step_size == doctest::Approx(samplers::annealed_step_ratio(10.0, 20) * 0.01));
+}
+
+TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
+  const Tensor point = full({5, 2}, 0.3, DType::Float64);
+  TrainConfig dsm;
+  CHECK_THROWS_WITH_AS(apply_recipe(dsm, point, {}), doctest::Contains("give the levels with --sigma"), CliError);
+  TrainConfig cd;
+  cd.loss = "cd";
+  apply_recipe(cd, point, {});
+  CHECK(cd.sampler.name == "mala");
+  CHECK(cd.sampler.step_size == SamplerConfig{}.step_size);
+}
+
+TEST_CASE("a version-1 model's configuration reads with the settings its run used") {
+  TrainConfig c;
+  c.loss = "dsm";
+  c.sigmas = {0.1};
+  nlohmann::json json = config_to_json(c);
+  for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule"}) json.erase(added);
+  for (const char* sampler : {"sampler", "cd_sampler"}) {
+    json[sampler].erase("adapt_steps");
+    json[sampler].erase("target_acceptance");
+  }
+  const TrainConfig read = config_from_json(json);
+  CHECK_FALSE(read.noise_conditional);
+  CHECK_FALSE(read.conditional_on_noise());
+  CHECK(read.lr_schedule == "constant");
+  CHECK(read.noise_levels == 10);
+  CHECK(read.sampler.adapt_steps == 0);
+  CHECK(read.cd_sampler.adapt_steps == 0);
+  // A version-2 configuration round-trips, and a field that was always required still is.
+  CHECK(config_to_json(config_from_json(config_to_json(c))) == config_to_json(c));
+  json.erase("hidden");
+  CHECK_THROWS_AS(config_from_json(json), CliError);
+}
