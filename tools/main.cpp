@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   TrainRequest train;
   std::vector<std::string> train_parameters;
   std::string train_device = "cpu";
+  bool train_plain = false;
   auto* train_command_line = app.add_subcommand("train", "train an MLP energy on a dataset; writes model.ebm, log.csv, samples.csv and energy.png");
   {
     auto& c = train.config;
@@ -87,7 +88,7 @@ int main(int argc, char** argv) {
     t.add_option("--sigma", c.sigmas, "dsm, ssm, sm: noise levels σ, decreasing (default: --noise-levels levels from the data)")
         ->check(CLI::PositiveNumber);
     t.add_option("--noise-levels", c.noise_levels, "dsm, ssm, sm: how many levels to derive from the data")->capture_default_str()->check(CLI::Range(2, 1000));
-    t.add_flag("--plain{false}", c.noise_conditional,
+    t.add_flag("--plain", train_plain,
                "dsm, ssm, sm: a plain energy MLP(x) (ssm, sm: the objective on the data itself; dsm: at --sigma, default 0.1)");
     t.add_option("--projections", c.projections, "ssm: projections per point")->capture_default_str()->check(CLI::PositiveNumber);
     t.add_option("--projection", c.projection, "ssm: gaussian, rademacher or sphere")->capture_default_str();
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
     add_sampler_options(t, c.sampler, "", "end samples:");
     t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
     t.add_option("--start", c.sampler.start, "end samples: chains start uniform in the box, or resampled from uniform draws by exp(−E)");
-    t.callback([&train, &train_parameters, &train_device, steps, &t] {
+    t.callback([&train, &train_parameters, &train_device, &train_plain, steps, &t] {
+      train.config.noise_conditional = !train_plain;
       train.steps_given = steps->count() > 0;
       for (const CLI::Option* option : t.get_options()) {
         if (option->count() > 0) train.given.push_back(option->get_name());
