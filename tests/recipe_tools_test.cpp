@@ -72,7 +72,7 @@ TEST_CASE("recipe: other models get MALA with its step adapted over the first ha
       CHECK(c.cd_sampler.adapt_steps == c.cd_steps);
     }
   }
-  CHECK(configured("nce").steps == 10000);
+  CHECK(configured("nce").steps == 20000);
   CHECK(configured("nce").sampler.start == "resampled");
   CHECK(configured("cd").steps == 4000);
   // --plain: dsm at one level σ = 0.1 with a plain energy, sampled by MALA.

@@ -17,7 +17,8 @@ constexpr int64_t mala_steps = 1000;
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
 /// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
 int64_t default_steps(const std::string& loss) {
-  if (loss == "nce" || loss == "sm") return 10000;
+  if (loss == "nce") return 20000;
+  if (loss == "sm") return 10000;
   if (loss == "ssm") return 8000;
   if (loss == "cd" || loss == "pcd") return 4000;
   return 2000;
