@@ -771,7 +771,7 @@ TEST_CASE("recipe end to end: nce") { check_recipe("nce"); }
 TEST_CASE("recipe end to end: cd") { check_recipe("cd"); }
 TEST_CASE("recipe end to end: pcd") { check_recipe("pcd"); }
 
-TEST_CASE("train prints and records the recipe; options given stay as given") {
+TEST_CASE("train prints and records the recipe, and options given stay as given") {
   Scratch scratch("recipe_options");
   const Result trained = run("train --dataset two_moons --loss ssm --steps 3 --hidden 16 --sampler-steps 10 --samples 20 --out run");
   CAPTURE(trained.output);

@@ -599,7 +599,7 @@ TEST_CASE("a user-defined energy trains end to end: score matching with Adam, th
   std::remove(path.c_str());
 }
 
-TEST_CASE("NoiseConditionalMLPEnergy: E(x; σ) = MLP([x, log σ])/σ, and its fast derivatives equal the recorded ones") {
+TEST_CASE("NoiseConditionalMLPEnergy is MLP([x, log σ])/σ, and its fast derivatives equal the recorded ones") {
   Generator generator(31);
   NoiseConditionalMLPEnergy energy({2, 7, 5, 1}, nn::Activation::SiLU, generator, DType::Float64);
   CHECK(energy.network().sizes().front() == 3);
