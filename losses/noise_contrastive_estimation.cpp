@@ -8,7 +8,7 @@
 namespace ebm::losses {
 
 NCELoss::NCELoss(std::shared_ptr<energies::EnergyFunction> energy, NCEOptions options)
-    : Loss(std::move(energy)), options_(std::move(options)) {
+    : Loss(std::move(energy)), options_(std::move(options)), noise_given_(options_.noise != nullptr) {
   if (!(std::isfinite(options_.noise_ratio) && options_.noise_ratio > 0)) {
     throw std::invalid_argument("NCELoss: noise_ratio must be finite and > 0, got " + std::to_string(options_.noise_ratio));
   }
@@ -29,6 +29,12 @@ LossOutput NCELoss::operator()(const Tensor& pos, const Tensor& neg) {
   if (!options_.noise) options_.noise = std::make_shared<DiagonalGaussianNoise>(fit_gaussian_noise(pos.to(DType::Float64)));
   Tensor noise;
   if (neg.defined()) {
+    if (!noise_given_) {
+      throw std::invalid_argument(
+          "NCELoss: neg samples were given but no noise distribution: NCE scores them by the log-density of the "
+          "distribution they were drawn from, so pass that distribution as NCEOptions::noise, or leave neg out "
+          "and NCELoss draws noise_ratio × N points from a Gaussian fitted to pos");
+    }
     check_batch(name, "neg", neg);
     check_same_dimension(name, pos, neg);
     noise = neg.detach();

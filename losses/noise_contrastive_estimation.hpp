@@ -21,7 +21,8 @@ struct NCEOptions {
 ///   h(u) = log p_model(u) − log(ν·p_n(u)) = −E(u) − log Z − log p_n(u) − log ν,
 ///   L = mean softplus(−h(x⁺)) + ν·mean softplus(h(y)),   y ~ p_n (round(ν·N) of them).
 /// At the optimum exp(−E − log Z) is the data density, normalised. neg, if given, must be draws
-/// from the noise distribution. Metrics: loss, pos_loss, neg_loss, log_z, pos_energy,
+/// from the noise distribution, so it is refused unless options.noise names that distribution (a
+/// Gaussian fitted here is one the caller could not have drawn from). Metrics: loss, pos_loss, neg_loss, log_z, pos_energy,
 /// neg_energy, accuracy (fraction of data with h > 0 and noise with h ≤ 0).
 class NCELoss : public Loss {
  public:
@@ -34,6 +35,7 @@ class NCELoss : public Loss {
 
  private:
   NCEOptions options_;
+  bool noise_given_;  // options.noise came from the caller, so neg may be its draws
   Tensor log_z_;
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "energies/noise_conditional.hpp"
 #include "engine/autograd/grad_mode.hpp"
@@ -23,10 +24,18 @@ Tensor LangevinDynamics::sample(const Tensor& x0, int64_t n_steps, Generator& ge
   const char* name = "LangevinDynamics";
   Tensor x = begin_run(name, x0, n_steps, options_.chain);
   NoGradGuard no_grad;
+  if (n_steps == 0) return x;
+  auto [energy, gradient] = energy_and_gradient(x);
   for (int64_t t = 0; t < n_steps; ++t) {
     const double eta = scheduled_step_size(options_.chain, options_.step_size, t, n_steps);
-    const auto [energy, gradient] = energy_and_gradient(x);
     x = x - eta * gradient + (std::sqrt(2 * eta) * options_.noise_scale) * randn_like(x, generator);
+    // The new state's energy (recorded and checked, as MALA and HMC do), and the gradient the next
+    // step moves by; the last state needs no gradient.
+    if (t + 1 < n_steps) {
+      std::tie(energy, gradient) = energy_and_gradient(x);
+    } else {
+      energy = energy_->energy(x);
+    }
     end_step(name, t, n_steps, x, energy, eta, options_.chain);
   }
   return x;
@@ -91,13 +100,23 @@ Tensor AnnealedLangevin::sample(const Tensor& x0, int64_t n_steps, Generator& ge
   const int64_t per_level = n_steps / levels;
   NoGradGuard no_grad;
   int64_t t = 0;
+  Tensor energy, gradient;
   for (int64_t level = 0; level < levels; ++level) {
     if (conditional != nullptr) conditional->set_noise_level(options_.sigmas[static_cast<std::size_t>(level)]);
-    const double alpha = level_step_size(static_cast<std::size_t>(level));
     const int64_t end = level + 1 == levels ? n_steps : t + per_level;
+    if (t == end) continue;
+    // A noise-conditional energy changes with the level, so its gradient is taken afresh.
+    if (!gradient.defined() || conditional != nullptr) std::tie(energy, gradient) = energy_and_gradient(x);
+    const double alpha = level_step_size(static_cast<std::size_t>(level));
     for (; t < end; ++t) {
-      const auto [energy, gradient] = energy_and_gradient(x);
       x = x - alpha * gradient + std::sqrt(2 * alpha) * randn_like(x, generator);
+      // The new state's energy at this level (recorded and checked), and its gradient unless the
+      // next step takes one afresh.
+      if (t + 1 < end || (t + 1 < n_steps && conditional == nullptr)) {
+        std::tie(energy, gradient) = energy_and_gradient(x);
+      } else {
+        energy = energy_->energy(x);
+      }
       end_step(name, t, n_steps, x, energy, alpha, options_.chain);
     }
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -349,6 +350,31 @@ TEST_CASE("bad input: one clear message and a documented exit code") {
   other.replace(at, 12, "\"hidden\": 17");
   std::ofstream("corrupt/model.ebm", std::ios::binary) << other;
   check_fails("sample --model corrupt --n 5 --out s.csv", 5, "does not match the architecture");
+}
+
+TEST_CASE("every range error says what was given and what is accepted, in one short line") {
+  Scratch scratch("ranges");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"train --dataset two_moons --out x --steps -5", "--steps: got '-5'; accepted: a whole number ≥ 1"},
+      {"train --dataset two_moons --out x --steps 1.5", "--steps: got '1.5'; accepted: a whole number ≥ 1"},
+      {"train --dataset two_moons --out x --hidden 0", "--hidden: got '0'; accepted: a whole number from 1 to 65536"},
+      {"train --dataset two_moons --out x --lr nan", "--lr: got 'nan'; accepted: a number > 0"},
+      {"train --dataset two_moons --out x --energy-reg -1", "--energy-reg: got '-1'; accepted: a number ≥ 0"},
+      {"train --dataset two_moons --out x --sigma 0.5 --sigma -1", "--sigma: got '-1'; accepted: a number > 0"},
+      {"train --dataset two_moons --out x --target-acceptance 2", "--target-acceptance: got '2'; accepted: a number from 0.01 to 0.99"},
+      {"sample --model m --out s.csv --steps -1", "--steps: got '-1'; accepted: a whole number ≥ 0"},
+      {"plot --model m --out p.png --width 5", "--width: got '5'; accepted: a whole number from 200 to 8000"},
+      {"--threads 999 info", "--threads: got '999'; accepted: a whole number from 1 to 256"},
+  };
+  for (const auto& [arguments, message] : cases) {
+    const Result result = run(arguments);
+    CAPTURE(arguments);
+    CAPTURE(result.output);
+    CHECK(result.code == 2);
+    CHECK(result.output.rfind("ebm: error: " + message, 0) == 0);
+    CHECK(std::count(result.output.begin(), result.output.end(), '\n') == 1);
+    CHECK(result.output.size() < 160);  // no type limits spelled out
+  }
 }
 
 TEST_CASE("a diverging run stops naming the step and keeps the last good checkpoint") {

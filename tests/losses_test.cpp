@@ -736,6 +736,11 @@ TEST_CASE("losses refuse bad input with clear messages — a non-finite loss is 
   CHECK_THROWS_WITH_AS(DenoisingScoreMatchingLoss(energy, {.sigmas = {0.1, 0.0}}), doctest::Contains("σ"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(DenoisingScoreMatchingLoss(energy, {.sigmas = {}}), doctest::Contains("empty"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(NCELoss(energy, {.noise_ratio = 0}), doctest::Contains("noise_ratio"), std::invalid_argument);
+  // neg without the distribution it was drawn from: refused, also after a call has fitted one.
+  NCELoss fitted_nce(energy);
+  CHECK_THROWS_WITH_AS(fitted_nce(pos, pos), doctest::Contains("no noise distribution"), std::invalid_argument);
+  fitted_nce(pos);
+  CHECK_THROWS_WITH_AS(fitted_nce(pos, pos), doctest::Contains("pass that distribution as NCEOptions::noise"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(SlicedScoreMatchingLoss(energy, {.n_projections = 0}), doctest::Contains("n_projections"), std::invalid_argument);
   auto other = std::make_shared<energies::Harmonic>();
   CHECK_THROWS_WITH_AS(ContrastiveDivergenceLoss(energy, {.sampler = std::make_shared<samplers::MALA>(other)}),

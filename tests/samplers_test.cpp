@@ -287,7 +287,7 @@ TEST_CASE("seeds reproduce runs bit for bit — sampling records nothing on the 
   }
 }
 
-TEST_CASE("HMC uses T·L + 1 gradient evaluations — Langevin T, MALA T + 1 (user-defined energy)") {
+TEST_CASE("HMC uses T·L + 1 gradient evaluations, MALA T + 1, Langevin T and one energy of its last state (user-defined energy)") {
   auto counting = std::make_shared<CountingEnergy>();
   Generator generator(8);
   HamiltonianMonteCarlo hmc(counting, {.step_size = 0.1, .n_leapfrog = 5});
@@ -298,7 +298,8 @@ TEST_CASE("HMC uses T·L + 1 gradient evaluations — Langevin T, MALA T + 1 (us
   counting->evaluations = 0;
   LangevinDynamics langevin(counting);
   langevin.sample(randn({10, 3}, generator), 7, generator);
-  CHECK(counting->evaluations == 7);
+  CHECK(counting->evaluations == 7 + 1);
+  CHECK(langevin.diagnostics().gradient_evaluations == 7);
 
   counting->evaluations = 0;
   MALA mala(counting);
@@ -340,10 +341,12 @@ TEST_CASE("step-size schedules, thinning, trajectory and mean energy per step") 
     CHECK(d.trajectory.front().to_vector() == x0.to_vector());
     CHECK(d.trajectory.back().to_vector() == last.to_vector());
     CHECK(d.trajectory[1].to_vector() != d.trajectory[2].to_vector());
-    // mean_energy[t] is the mean of E(x_t) before step t: the first is E(x0) = 4.
+    // mean_energy[t] is the mean of E(x_{t+1}), the state after step t, as MALA and HMC record it.
+    const auto mean_harmonic = [](const Tensor& x) { return mean(0.5 * sum(square(x), 1)).item(); };
     REQUIRE(d.mean_energy.size() == 9);
-    CHECK(d.mean_energy.front() == doctest::Approx(4.0).epsilon(1e-6));
-    CHECK(d.mean_energy[1] != doctest::Approx(4.0));
+    CHECK(d.mean_energy[2] == doctest::Approx(mean_harmonic(d.trajectory[1])).epsilon(1e-6));
+    CHECK(d.mean_energy.back() == doctest::Approx(mean_harmonic(last)).epsilon(1e-6));
+    CHECK(d.mean_energy.front() != doctest::Approx(4.0));
   }
 }
 
@@ -360,6 +363,30 @@ TEST_CASE("a diverging chain stops with an error naming the step") {
   CHECK_THROWS_WITH_AS(mala.sample(full({2, 2}, NAN), 10, generator), doctest::Contains("non-finite"), std::invalid_argument);
   HamiltonianMonteCarlo hmc(std::make_shared<energies::Harmonic>(), {.mass = {1.0, 2.0, 3.0}});
   CHECK_THROWS_WITH_AS(hmc.sample(ones({4, 2}), 10, generator), doctest::Contains("D = 2"), std::invalid_argument);
+}
+
+TEST_CASE("a final state with finite coordinates but a non-finite energy stops every sampler") {
+  // E is finite inside the unit ball and +∞ outside it, with the harmonic gradient everywhere.
+  class Walled : public EnergyFunction {
+   public:
+    Tensor energy(const Tensor& x) const override {
+      const Tensor squared = sum(square(x), 1);
+      return where(less(squared, 1.0), 0.5 * squared, full({}, INFINITY, x.dtype()));
+    }
+  };
+  auto walled = std::make_shared<Walled>();
+  const Tensor outside = full({4, 2}, 3.0);  // finite, but E = ∞ there: no move is small enough
+  Generator generator(15);
+  LangevinDynamics langevin(walled, {.step_size = 1e-6});
+  CHECK_THROWS_WITH_AS(langevin.sample(outside, 1, generator), doctest::Contains("non-finite at step 1 of 1"), std::runtime_error);
+  AnnealedLangevin annealed(walled, {.sigmas = {1.0, 0.5}, .step_size = 1e-6});
+  CHECK_THROWS_WITH_AS(annealed.sample(outside, 2, generator), doctest::Contains("non-finite at step 1 of 2"), std::runtime_error);
+  MALA mala(walled, {.step_size = 1e-6});
+  CHECK_THROWS_WITH_AS(mala.sample(outside, 1, generator), doctest::Contains("non-finite at step 1 of 1"), std::runtime_error);
+  HamiltonianMonteCarlo hmc(walled, {.step_size = 1e-6});
+  CHECK_THROWS_WITH_AS(hmc.sample(outside, 1, generator), doctest::Contains("non-finite at step 1 of 1"), std::runtime_error);
+  // Inside the wall every sampler runs.
+  CHECK_NOTHROW(langevin.sample(full({4, 2}, 0.1), 3, generator));
 }
 
 TEST_CASE("annealed Langevin: levels in order, αᵢ = ε·σᵢ²/σ_L², and the chains' exact variance") {

@@ -25,6 +25,9 @@ struct TrainRequest {
   bool quiet = false;
 };
 int train_command(const TrainRequest& request);
+/// The most columns `ebm train` accepts: it trains toy EBMs. Measured on one core at 256 columns,
+/// 512 rows and the default network: an exact-SM step takes 0.1 s, and its cost grows as D².
+constexpr int64_t kMaxTrainDimension = 256;
 
 struct SampleRequest {
   std::string model;

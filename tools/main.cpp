@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/threads.hpp"
+#include "tools/cli_checks.hpp"
 #include "tools/cli_error.hpp"
 #include "tools/commands.hpp"
 
@@ -37,17 +38,17 @@ void add_sampler_options(CLI::App& command, SamplerConfig& sampler, const std::s
   command.add_option("--" + prefix + "sampler", sampler.name, what + " sampler: langevin, mala, hmc or annealed")->capture_default_str();
   command.add_option("--" + prefix + "step-size", sampler.step_size, what + " step size (annealed: ε of the last level)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(real_number(0, false));
   command.add_option("--" + prefix + "noise-scale", sampler.noise_scale, what + " Langevin noise scale τ (targets exp(−E/τ²))")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  command.add_option("--" + prefix + "leapfrog", sampler.leapfrog, what + " HMC leapfrog steps")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(real_number(0, true));
+  command.add_option("--" + prefix + "leapfrog", sampler.leapfrog, what + " HMC leapfrog steps")->capture_default_str()->check(whole_number(1));
   command.add_option("--" + prefix + "sigmas", sampler.sigmas, what + " annealed noise levels, decreasing (default: the model's levels)");
   command.add_option("--" + prefix + "adapt-steps", sampler.adapt_steps, what + " MALA steps that tune the step size toward --" + prefix + "target-acceptance")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number(0));
   command.add_option("--" + prefix + "target-acceptance", sampler.target_acceptance, what + " MALA mean acceptance the tuning aims at")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 0.99));
+      ->check(real_number(0.01, true, 0.99));
 }
 
 }  // namespace
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))"};
   app.require_subcommand(1);
   int threads = 1;
-  app.add_option("--threads", threads, "CPU threads for matrix products (default 1)")->check(CLI::Range(1, 256));
+  app.add_option("--threads", threads, "CPU threads for matrix products (default 1)")->check(whole_number(1, 256));
 
   TrainRequest train;
   std::vector<std::string> train_parameters;
@@ -75,35 +76,35 @@ int main(int argc, char** argv) {
     t.add_flag("--force", train.force, "write into an existing non-empty output directory");
     t.add_flag("--quiet", train.quiet, "print nothing but errors");
     t.add_option("--device", train_device, "cpu or cuda (the model file is the same either way)")->capture_default_str();
-    auto* steps = t.add_option("--steps", c.steps, "optimisation steps (default: by loss, see the recipe)")->check(CLI::PositiveNumber);
-    t.add_option("--batch-size", c.batch_size, "points per step")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+    auto* steps = t.add_option("--steps", c.steps, "optimisation steps (default: by loss, see the recipe)")->check(whole_number(1));
+    t.add_option("--batch-size", c.batch_size, "points per step")->capture_default_str()->check(whole_number(1));
+    t.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(real_number(0, false));
     t.add_option("--lr-schedule", c.lr_schedule, "constant, or cosine: decayed from --lr to 0 over the run")->capture_default_str();
-    t.add_option("--hidden", c.hidden, "width of each hidden layer")->capture_default_str()->check(CLI::Range(1, 65536));
-    t.add_option("--depth", c.depth, "number of hidden layers")->capture_default_str()->check(CLI::Range(1, 64));
+    t.add_option("--hidden", c.hidden, "width of each hidden layer")->capture_default_str()->check(whole_number(1, 65536));
+    t.add_option("--depth", c.depth, "number of hidden layers")->capture_default_str()->check(whole_number(1, 64));
     t.add_option("--activation", c.activation, "relu, tanh, sigmoid, softplus or silu")->capture_default_str();
     t.add_option("--seed", c.seed, "seed of the initialisation, the data and the losses' noise")->capture_default_str();
-    t.add_option("--log-every", c.log_every, "steps between rows of log.csv")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--checkpoint-every", c.checkpoint_every, "steps between checkpoints")->capture_default_str()->check(CLI::PositiveNumber);
+    t.add_option("--log-every", c.log_every, "steps between rows of log.csv")->capture_default_str()->check(whole_number(1));
+    t.add_option("--checkpoint-every", c.checkpoint_every, "steps between checkpoints")->capture_default_str()->check(whole_number(1));
     t.add_option("--sigma", c.sigmas, "dsm, ssm, sm: noise levels σ, decreasing (default: --noise-levels levels from the data)")
-        ->check(CLI::PositiveNumber);
-    t.add_option("--noise-levels", c.noise_levels, "dsm, ssm, sm: how many levels to derive from the data")->capture_default_str()->check(CLI::Range(2, 1000));
+        ->check(real_number(0, false));
+    t.add_option("--noise-levels", c.noise_levels, "dsm, ssm, sm: how many levels to derive from the data")->capture_default_str()->check(whole_number(2, 1000));
     t.add_flag("--plain", train_plain,
                "dsm, ssm, sm: a plain energy MLP(x) (ssm, sm: the objective on the data itself; dsm: at --sigma, default 0.1)");
-    t.add_option("--projections", c.projections, "ssm: projections per point")->capture_default_str()->check(CLI::PositiveNumber);
+    t.add_option("--projections", c.projections, "ssm: projections per point")->capture_default_str()->check(whole_number(1));
     t.add_option("--projection", c.projection, "ssm: gaussian, rademacher or sphere")->capture_default_str();
     t.add_flag("--variance-reduced", c.variance_reduced, "ssm: use ½‖∇E‖² instead of ½(vᵀ∇E)²");
     t.add_option("--sm-method", c.sm_method, "sm: exact or hutchinson")->capture_default_str();
-    t.add_option("--probes", c.probes, "sm hutchinson: probes per point")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--cd-steps", c.cd_steps, "cd/pcd: sampler steps per negative")->capture_default_str()->check(CLI::PositiveNumber);
+    t.add_option("--probes", c.probes, "sm hutchinson: probes per point")->capture_default_str()->check(whole_number(1));
+    t.add_option("--cd-steps", c.cd_steps, "cd/pcd: sampler steps per negative")->capture_default_str()->check(whole_number(1));
     add_sampler_options(t, c.cd_sampler, "cd-", "cd/pcd:");
-    t.add_option("--energy-reg", c.energy_regularization, "cd/pcd: λ of λ(E⁺² + E⁻²)")->capture_default_str()->check(CLI::NonNegativeNumber);
-    t.add_option("--buffer-size", c.buffer_size, "pcd: replay buffer capacity")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--noise-ratio", c.noise_ratio, "nce: noise samples per data point")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--noise-widen", c.noise_widen, "nce: the noise Gaussian's stds are the data's × this")->capture_default_str()->check(CLI::PositiveNumber);
-    t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(CLI::PositiveNumber);
+    t.add_option("--energy-reg", c.energy_regularization, "cd/pcd: λ of λ(E⁺² + E⁻²)")->capture_default_str()->check(real_number(0, true));
+    t.add_option("--buffer-size", c.buffer_size, "pcd: replay buffer capacity")->capture_default_str()->check(whole_number(1));
+    t.add_option("--noise-ratio", c.noise_ratio, "nce: noise samples per data point")->capture_default_str()->check(real_number(0, false));
+    t.add_option("--noise-widen", c.noise_widen, "nce: the noise Gaussian's stds are the data's × this")->capture_default_str()->check(real_number(0, false));
+    t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(whole_number(1));
     add_sampler_options(t, c.sampler, "", "end samples:");
-    t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
+    t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(whole_number(0));
     t.add_option("--start", c.sampler.start, "end samples: chains start uniform in the box, or resampled from uniform draws by exp(−E)");
     t.callback([&train, &train_parameters, &train_device, &train_plain, steps, &t] {
       train.config.noise_conditional = !train_plain;
@@ -133,12 +134,12 @@ int main(int argc, char** argv) {
   auto* sample_command_line = app.add_subcommand("sample", "draw samples from a trained model into a CSV file");
   sample_command_line->add_option("--device", sample_device, "cpu or cuda")->capture_default_str();
   sample_command_line->add_option("--model", sample.model, "run directory written by train")->required();
-  sample_command_line->add_option("--n", sample.n, "number of samples")->capture_default_str()->check(CLI::PositiveNumber);
+  sample_command_line->add_option("--n", sample.n, "number of samples")->capture_default_str()->check(whole_number(1));
   sample_command_line->add_option("--out", sample.out, "output CSV file")->required();
   sample_command_line->add_option("--seed", sample.seed, "seed of the chains")->capture_default_str();
   sample_command_line->add_flag("--force", sample.force, "replace an existing output file");
   add_sampler_options(*sample_command_line, sample.sampler, "", "");
-  sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(CLI::NonNegativeNumber);
+  sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(whole_number(0));
   sample_command_line->add_option("--start", sample.sampler.start, "chains start uniform in the box, or resampled from uniform draws by exp(−E)");
   sample_command_line->callback([&sample, &sample_device, sample_command_line] {
     sample.device = parse_device(sample_device);
@@ -154,9 +155,9 @@ int main(int argc, char** argv) {
   eval_command_line->add_option("--dataset", eval.dataset, "compare with fresh draws of this dataset");
   eval_command_line->add_option("--param", eval_parameters, "dataset parameter as name=value, repeatable");
   eval_command_line->add_option("--data", eval.data, "or compare with the points of a CSV file");
-  eval_command_line->add_option("--n", eval.n, "reference points to draw (default: as many as samples)")->check(CLI::NonNegativeNumber);
+  eval_command_line->add_option("--n", eval.n, "reference points to draw (default: as many as samples)")->check(whole_number(0));
   eval_command_line->add_option("--seed", eval.seed, "seed of the reference draws")->capture_default_str();
-  eval_command_line->add_option("--mode-radius", eval.mode_radius, "distance within which a sample is near a mode")->check(CLI::NonNegativeNumber);
+  eval_command_line->add_option("--mode-radius", eval.mode_radius, "distance within which a sample is near a mode")->check(real_number(0, true));
   eval_command_line->callback([&eval, &eval_parameters] { eval.parameters = parse_parameters(eval_parameters); });
 
   PlotRequest plot;
@@ -165,8 +166,8 @@ int main(int argc, char** argv) {
   plot_command_line->add_option("--out", plot.out, "output PNG file")->required();
   plot_command_line->add_option("--samples", plot.samples, "samples CSV to overlay (default: the run's samples.csv)");
   plot_command_line->add_flag("--density", plot.options.density, "plot the density exp(−E) instead of E");
-  plot_command_line->add_option("--width", plot.options.width, "image width in pixels")->capture_default_str()->check(CLI::Range(200, 8000));
-  plot_command_line->add_option("--height", plot.options.height, "image height in pixels")->capture_default_str()->check(CLI::Range(160, 8000));
+  plot_command_line->add_option("--width", plot.options.width, "image width in pixels")->capture_default_str()->check(whole_number(200, 8000));
+  plot_command_line->add_option("--height", plot.options.height, "image height in pixels")->capture_default_str()->check(whole_number(160, 8000));
   plot_command_line->add_flag("--force", plot.force, "replace an existing output file");
 
   DataRequest data;
@@ -174,7 +175,7 @@ int main(int argc, char** argv) {
   auto* data_command_line = app.add_subcommand("data", "write samples of a dataset as CSV");
   data_command_line->add_option("--dataset", data.dataset, "dataset name (see `ebm datasets`)")->required();
   data_command_line->add_option("--param", data_parameters, "dataset parameter as name=value, repeatable");
-  data_command_line->add_option("--n", data.n, "number of points")->capture_default_str()->check(CLI::PositiveNumber);
+  data_command_line->add_option("--n", data.n, "number of points")->capture_default_str()->check(whole_number(1));
   data_command_line->add_option("--out", data.out, "output CSV file")->required();
   data_command_line->add_option("--seed", data.seed, "seed")->capture_default_str();
   data_command_line->add_flag("--force", data.force, "replace an existing output file");
@@ -199,8 +200,9 @@ int main(int argc, char** argv) {
     if (app.got_subcommand(datasets_command_line)) return datasets_command();
     if (app.got_subcommand(info_command_line)) return info_command();
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? kSuccess : kUsageError;
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help
+    std::fprintf(stderr, "ebm: error: %s (see ebm --help, or ebm COMMAND --help)\n", error.what());
+    return kUsageError;
   } catch (const CliError& error) {
     std::fprintf(stderr, "ebm: error: %s\n", error.what());
     return error.code();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include <stb_easy_font.h>
@@ -14,6 +15,28 @@
 #include "tools/cli_error.hpp"
 
 namespace ebm::tools {
+
+std::vector<std::array<int, 4>> text_rectangles(const std::string& text) {
+  // stb_easy_font writes a quad (4 vertices of 16 bytes) per stroke while the buffer has room and
+  // silently drops the rest, so the buffer grows until the strokes fit with room to spare.
+  std::vector<char> vertices(64 * (text.size() + 1));
+  std::string copy = text;
+  int quads = 0;
+  for (;;) {
+    quads = stb_easy_font_print(0, 0, copy.data(), nullptr, vertices.data(), static_cast<int>(vertices.size()));
+    if (static_cast<std::size_t>(quads + 1) * 64 <= vertices.size()) break;
+    vertices.resize(vertices.size() * 2);
+  }
+  std::vector<std::array<int, 4>> rectangles;
+  for (int q = 0; q < quads; ++q) {
+    float corners[10];  // the first and third vertex: top-left (0, 1) and bottom-right (8, 9)
+    std::memcpy(corners, vertices.data() + static_cast<std::ptrdiff_t>(q) * 64, sizeof corners);
+    rectangles.push_back({static_cast<int>(corners[0]), static_cast<int>(corners[1]), static_cast<int>(corners[8]),
+                          static_cast<int>(corners[9])});
+  }
+  return rectangles;
+}
+
 namespace {
 
 using Colour = std::array<unsigned char, 3>;
@@ -31,16 +54,10 @@ class Canvas {
       for (int x = x0; x < x1; ++x) set(x, y, c);
     }
   }
-  /// Text with its top-left corner at (x, y), scaled ×scale (stb_easy_font's quads).
+  /// Text with its top-left corner at (x, y), scaled ×scale.
   void text(int x, int y, const std::string& text, Colour c, int scale = 1) {
-    std::vector<char> vertices(static_cast<std::size_t>(text.size()) * 270 + 64);
-    std::string copy = text;
-    const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, vertices.data(), static_cast<int>(vertices.size()));
-    for (int q = 0; q < quads; ++q) {
-      const auto* v = reinterpret_cast<const float*>(vertices.data() + q * 64);  // 4 vertices of 16 bytes
-      const float left = v[0], top = v[1], right = v[8], bottom = v[9];
-      rectangle(x + static_cast<int>(left * scale), y + static_cast<int>(top * scale), x + static_cast<int>(right * scale),
-                y + static_cast<int>(bottom * scale), c);
+    for (const auto& [left, top, right, bottom] : text_rectangles(text)) {
+      rectangle(x + left * scale, y + top * scale, x + right * scale, y + bottom * scale, c);
     }
   }
   static int text_width(const std::string& text, int scale = 1) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "energies/energy_function.hpp"
 
@@ -14,6 +15,10 @@ struct PlotOptions {
   int height = 520;
   bool density = false;  // plot exp(−(E − min E)) instead of E
 };
+
+/// The filled rectangles {left, top, right, bottom} (pixels at scale 1, origin at the top left,
+/// right and bottom exclusive) that draw `text` in stb_easy_font's glyphs, as the plots label axes.
+std::vector<std::array<int, 4>> text_rectangles(const std::string& text);
 
 /// Renders and writes the PNG atomically. box = {x_min, x_max, y_min, y_max}; data and samples
 /// may be undefined (then not drawn).

@@ -1,8 +1,6 @@
 // ebm train: fit an MLP energy to a dataset with one of the losses, checkpointing as it goes.
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <numbers>
@@ -15,16 +13,13 @@
 #include "tools/csv.hpp"
 #include "tools/cli_error.hpp"
 #include "tools/datasets.hpp"
+#include "tools/interrupt.hpp"
 #include "tools/model_file.hpp"
 #include "tools/progress.hpp"
 #include "tools/recipe.hpp"
 
 namespace ebm::tools {
 namespace {
-
-std::atomic<bool> interrupted{false};
-
-extern "C" void on_interrupt(int) { interrupted = true; }
 
 /// Where training data comes from: fresh draws of a dataset, or rows of a CSV file.
 class DataSource {
@@ -141,6 +136,12 @@ int train_command(const TrainRequest& request) {
   const DataSource source(config);
   const Tensor reference = source.reference(config.seed);
   config.dimension = reference.size(1);
+  if (config.dimension > kMaxTrainDimension) {
+    throw CliError(kInputError, "'" + config.data_file + "' has " + std::to_string(config.dimension) +
+                                    " columns: ebm train is for low-dimensional toy EBMs and accepts at most " +
+                                    std::to_string(kMaxTrainDimension) +
+                                    " (an exact score-matching step grows as D²: 0.1 s at 256 columns on one core); use the library for wider data");
+  }
   if (request.resume.empty()) {
     if (config.dimension == 2) config.box = padded_box(reference);
     apply_recipe(config, reference, request.given);
@@ -187,8 +188,7 @@ int train_command(const TrainRequest& request) {
     checkpoint(generator.offset());  // a last good checkpoint exists from the start
   }
 
-  interrupted = false;
-  const auto previous_handler = std::signal(SIGINT, on_interrupt);
+  std::optional<InterruptGuard> interrupt_guard(std::in_place);
   Progress progress(state.step, config.steps, request.quiet);
   const auto start = std::chrono::steady_clock::now();
   const double seconds_before = state.seconds;
@@ -197,10 +197,9 @@ int train_command(const TrainRequest& request) {
   int64_t last_good_step = state.step;
   bool checkpoint_due = false;
   while (state.step < config.steps) {
-    if (interrupted) {
+    if (interrupt_guard->interrupted()) {
       checkpoint(generator.offset());
       progress.finish();
-      std::signal(SIGINT, previous_handler);
       std::fprintf(stderr, "ebm: interrupted after step %lld; checkpoint written to %s (continue with --resume %s)\n",
                    static_cast<long long>(state.step), model_path(directory).c_str(), directory.c_str());
       return kInterrupted;
@@ -211,7 +210,6 @@ int train_command(const TrainRequest& request) {
       output = (*loss)(source.batch(config.batch_size, generator).to(request.device));
     } catch (const std::runtime_error& error) {  // a non-finite loss, or the negatives' chains diverged
       progress.finish();
-      std::signal(SIGINT, previous_handler);
       throw CliError(kDiverged, "training diverged at step " + std::to_string(state.step + 1) + ": " + error.what() +
                                     "; the last good checkpoint (step " + std::to_string(last_good_step) + ") is in " +
                                     model_path(directory));
@@ -241,7 +239,7 @@ int train_command(const TrainRequest& request) {
     checkpoint_due = state.step % config.checkpoint_every == 0;
   }
   progress.finish();
-  std::signal(SIGINT, previous_handler);
+  interrupt_guard.reset();  // sampling and plotting below may be interrupted as usual
   checkpoint(generator.offset());
 
   // Samples from the trained model and its picture; a noise-conditional model at its finest level.
