@@ -2,6 +2,7 @@
 // of it; the api_*_test.cpp suites compile every documented call shape as written).
 #pragma once
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/autograd/node.hpp"

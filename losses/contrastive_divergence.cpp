@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 #include "samplers/langevin.hpp"
 
@@ -55,6 +56,7 @@ Tensor ContrastiveDivergenceLoss::draw_negatives(const Tensor& pos) {
 
 LossOutput ContrastiveDivergenceLoss::operator()(const Tensor& pos, const Tensor& neg) {
   const char* name = "ContrastiveDivergenceLoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   Tensor negatives;
   if (neg.defined()) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "engine/autograd/anomaly.hpp"
 #include "energies/noise_conditional.hpp"
 #include "engine/ops.hpp"
 #include "losses/noise_levels.hpp"
@@ -22,6 +23,7 @@ DenoisingScoreMatchingLoss::DenoisingScoreMatchingLoss(std::shared_ptr<energies:
 
 LossOutput DenoisingScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {
   const char* name = "DenoisingScoreMatchingLoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   Generator& generator = generator_or_default(options_.generator);
   const Tensor x = pos.detach();

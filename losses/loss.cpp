@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::losses {
@@ -38,7 +39,7 @@ void Loss::check_batch(const char* loss, const char* what, const Tensor& x) cons
   if (x.dim() != 2) throw std::invalid_argument(where + " samples must have shape [N, D], got " + shape_string(x.shape()));
   if (x.size(0) == 0) throw std::invalid_argument(where + " batch is empty (N = 0)");
   if (x.size(1) == 0) throw std::invalid_argument(where + " samples have D = 0");
-  if (!std::isfinite(sum(x.detach()).item())) throw std::invalid_argument(where + " samples contain NaN or infinite values");
+  if (const auto bad = describe_non_finite(x)) throw std::invalid_argument(where + " samples contain NaN or infinite values: " + *bad);
 }
 
 void Loss::check_same_dimension(const char* loss, const Tensor& pos, const Tensor& neg) const {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::losses {
@@ -26,6 +27,7 @@ MLELoss::MLELoss(std::shared_ptr<energies::EnergyFunction> energy, MLEOptions op
 
 LossOutput MLELoss::operator()(const Tensor& pos, const Tensor& neg) {
   const char* name = "MLELoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   if (!neg.defined()) {
     throw std::invalid_argument("MLELoss: needs negative samples (draws from the model); use ContrastiveDivergenceLoss "

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
 
@@ -25,6 +26,7 @@ std::vector<Tensor> NCELoss::parameters() const {
 
 LossOutput NCELoss::operator()(const Tensor& pos, const Tensor& neg) {
   const char* name = "NCELoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   if (!options_.noise) options_.noise = std::make_shared<DiagonalGaussianNoise>(fit_gaussian_noise(pos.to(DType::Float64)));
   Tensor noise;

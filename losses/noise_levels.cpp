@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/autograd/anomaly.hpp"
 #include "energies/noise_conditional.hpp"
 #include "engine/ops.hpp"
 #include "losses/denoising_score_matching.hpp"
@@ -81,6 +82,7 @@ NoiseLevelsLoss::NoiseLevelsLoss(std::unique_ptr<Loss> inner, NoiseLevelsOptions
 
 LossOutput NoiseLevelsLoss::operator()(const Tensor& pos, const Tensor&) {
   const char* name = "NoiseLevelsLoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   Generator& generator = generator_or_default(options_.generator);
   auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy_.get());

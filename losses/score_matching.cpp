@@ -2,6 +2,7 @@
 
 #include <tuple>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::losses {
@@ -13,6 +14,7 @@ ScoreMatchingLoss::ScoreMatchingLoss(std::shared_ptr<energies::EnergyFunction> e
 
 LossOutput ScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {
   const char* name = "ScoreMatchingLoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   Tensor gradient;       // ∇E, recorded: differentiable in θ
   Tensor hessian_trace;  // ΔE per point

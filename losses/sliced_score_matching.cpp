@@ -2,6 +2,7 @@
 
 #include <tuple>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::losses {
@@ -13,6 +14,7 @@ SlicedScoreMatchingLoss::SlicedScoreMatchingLoss(std::shared_ptr<energies::Energ
 
 LossOutput SlicedScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&) {
   const char* name = "SlicedScoreMatchingLoss";
+  const TermScope term(name);  // anomaly reports name the loss
   check_batch(name, "pos", pos);
   Generator& generator = generator_or_default(options_.generator);
   const Tensor directions = draw_projections(pos, options_.n_projections, options_.projection, generator);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
 
@@ -27,6 +28,17 @@ void check_below_one(const char* optimizer, const char* name, double value) {
 Tensor decayed_gradient(const Tensor& parameter, double weight_decay) {
   const Tensor gradient = parameter.grad().detach();
   return weight_decay == 0 ? gradient : gradient + weight_decay * parameter.detach();
+}
+
+/// Anomaly mode: the update of parameter `index` must leave it finite.
+void check_update(const char* optimizer, std::size_t index, const Tensor& parameter) {
+  const auto bad = describe_non_finite(parameter);
+  if (!bad) return;
+  const auto bad_gradient = describe_non_finite(parameter.grad());
+  throw AnomalyError(std::string("anomaly: ") + optimizer + "'s step made parameter " + std::to_string(index) + " (shape " +
+                     shape_string(parameter.shape()) + ") non-finite: " + *bad +
+                     (bad_gradient ? ", from a gradient holding " + *bad_gradient
+                                   : ", from a finite gradient (the update overflowed: lower the learning rate)"));
 }
 
 }  // namespace
@@ -63,6 +75,7 @@ void SGD::step() {
       direction = buffer;
     }
     parameter.copy_(parameter - options_.lr * direction);
+    if (anomaly_detection_enabled()) check_update("SGD", i, parameter);
   }
 }
 
@@ -103,6 +116,7 @@ void Adam::step() {
                                         .step_size = options_.lr / (1 - std::pow(options_.beta1, t)),
                                         .second_moment_scale = 1 / (1 - std::pow(options_.beta2, t))};
     adam_update_(parameter, m, v, parameter.grad(), coefficients);
+    if (anomaly_detection_enabled()) check_update("Adam", i, parameter);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
 
@@ -55,7 +56,7 @@ Tensor Sampler::begin_run(const char* sampler, const Tensor& x0, int64_t n_steps
     throw std::invalid_argument(name + ": final_step_ratio must be finite and > 0, got " +
                                 std::to_string(chain.final_step_ratio));
   }
-  if (!std::isfinite(sum(x0.detach()).item())) throw std::invalid_argument(name + ": x0 has non-finite entries");
+  if (const auto bad = describe_non_finite(x0)) throw std::invalid_argument(name + ": x0 has non-finite entries: " + *bad);
   diagnostics_ = SamplerDiagnostics{};
   const Tensor start = x0.detach();
   if (chain.keep_trajectory) diagnostics_.trajectory.push_back(start);
@@ -72,8 +73,11 @@ void Sampler::end_step(const char* sampler, int64_t step, int64_t n_steps, const
                        double step_size, const ChainOptions& chain) {
   const double mean_energy = mean(energy).item();
   if (!std::isfinite(mean_energy) || !std::isfinite(sum(x).item())) {
+    const auto bad_state = describe_non_finite(x);
+    const std::string which = bad_state ? "the states [N, D] hold " + *bad_state
+                                        : "the energies [N] hold " + describe_non_finite(energy).value_or("values that overflow their mean");
     throw std::runtime_error(std::string(sampler) + ": the chains became non-finite at step " + std::to_string(step + 1) +
-                             " of " + std::to_string(n_steps) + " (step size " + std::to_string(step_size) +
+                             " of " + std::to_string(n_steps) + " (step size " + std::to_string(step_size) + "; " + which +
                              "); reduce the step size, or check that the energy is finite and grows away from its modes");
   }
   diagnostics_.mean_energy.push_back(mean_energy);

@@ -281,7 +281,7 @@ TEST_CASE("resume continues a run exactly where it stopped") {
   CHECK(last_row_without_time(read("split/log.csv")).rfind("20,", 0) == 0);
   check_fails("train --resume split --steps 20", 2, "already done 20 steps");
   check_fails("train --resume split --out elsewhere", 2, "drop --out");
-  check_fails("train --resume split --steps 30 --lr 100", 2, "only --steps, --quiet and --device may be given with it, not --lr");
+  check_fails("train --resume split --steps 30 --lr 100", 2, "only --steps, --quiet, --device and --detect-anomaly may be given with it, not --lr");
 
   // A loss with parameters of its own (NCE's log Z) is saved with them: sample and resume work.
   REQUIRE(run("train --dataset two_moons --loss nce --out nce " + kQuickTrain).code == 0);
@@ -396,6 +396,25 @@ TEST_CASE("a diverging run stops naming the step and keeps the last good checkpo
   const std::vector<double> samples = read_coordinates("s.csv");
   CHECK(samples.size() == 10);
   CHECK(std::all_of(samples.begin(), samples.end(), [](double v) { return std::isfinite(v); }));
+}
+
+TEST_CASE("train --detect-anomaly names the op that made the first NaN or Inf, its shapes and its loss") {
+  Scratch scratch("anomaly");
+  const std::string diverging = "train --dataset two_moons --loss dsm --lr 1e6 --lr-schedule constant --steps 50 --hidden 16 --quiet";
+  const Result plain = run(diverging + " --out plain");
+  CAPTURE(plain.output);
+  CHECK(plain.code == 6);
+  CHECK(plain.output.find("anomaly") == std::string::npos);
+  const Result detected = run(diverging + " --out detected --detect-anomaly");
+  CAPTURE(detected.output);
+  CHECK(detected.code == 6);
+  CHECK(detected.output.find("training diverged at step") != std::string::npos);
+  CHECK(detected.output.find(": anomaly: ") != std::string::npos);
+  const bool names_place = detected.output.find("recorded in the forward pass, in DenoisingScoreMatchingLoss") != std::string::npos ||
+                           detected.output.find("Adam's step made parameter") != std::string::npos;
+  CHECK(names_place);
+  // It may be given when resuming, as a diagnostic of the same run.
+  CHECK(run("train --resume plain --steps 60 --detect-anomaly --quiet").code == 6);
 }
 
 TEST_CASE("Ctrl-C writes a last checkpoint and exits with 130") {

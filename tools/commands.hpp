@@ -23,6 +23,7 @@ struct TrainRequest {
   std::vector<std::string> given;  // the options given on the command line: the recipe leaves them as they are
   bool force = false;
   bool quiet = false;
+  bool detect_anomaly = false;  // anomaly mode (engine/autograd/anomaly.hpp) while training
 };
 int train_command(const TrainRequest& request);
 /// The most columns `ebm train` accepts: it trains toy EBMs. Measured on one core at 256 columns,

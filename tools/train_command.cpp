@@ -6,6 +6,7 @@
 #include <numbers>
 #include <optional>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "energies/noise_conditional.hpp"
 #include "engine/ops.hpp"
@@ -196,6 +197,14 @@ int train_command(const TrainRequest& request) {
   // that step's update), so the one the file holds when training diverges is good.
   int64_t last_good_step = state.step;
   bool checkpoint_due = false;
+  const DetectAnomalyGuard anomaly_mode(request.detect_anomaly);
+  // A non-finite loss, chains that diverged, or (in anomaly mode) the op that made a NaN or ±∞.
+  const auto diverged = [&](const std::exception& error, const char* where) {
+    progress.finish();
+    return CliError(kDiverged, "training diverged at step " + std::to_string(state.step + 1) + where + ": " + error.what() +
+                                   "; the last good checkpoint (step " + std::to_string(last_good_step) + ") is in " +
+                                   model_path(directory));
+  };
   while (state.step < config.steps) {
     if (interrupt_guard->interrupted()) {
       checkpoint(generator.offset());
@@ -208,11 +217,8 @@ int train_command(const TrainRequest& request) {
     const uint64_t offset_before = generator.offset();
     try {
       output = (*loss)(source.batch(config.batch_size, generator).to(request.device));
-    } catch (const std::runtime_error& error) {  // a non-finite loss, or the negatives' chains diverged
-      progress.finish();
-      throw CliError(kDiverged, "training diverged at step " + std::to_string(state.step + 1) + ": " + error.what() +
-                                    "; the last good checkpoint (step " + std::to_string(last_good_step) + ") is in " +
-                                    model_path(directory));
+    } catch (const std::runtime_error& error) {
+      throw diverged(error, "");
     }
     if (checkpoint_due) {
       checkpoint(offset_before);
@@ -220,9 +226,17 @@ int train_command(const TrainRequest& request) {
       checkpoint_due = false;
     }
     adam.zero_grad();
-    output.loss.backward();
+    try {
+      output.loss.backward();
+    } catch (const AnomalyError& error) {
+      throw diverged(error, " (in the backward pass)");
+    }
     adam.set_lr(scheduled_lr(config, state.step));
-    adam.step();
+    try {
+      adam.step();
+    } catch (const AnomalyError& error) {
+      throw diverged(error, " (in the optimizer's step)");
+    }
     ++state.step;
     state.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (state.step % config.log_every == 0 || state.step == config.steps) {

@@ -123,8 +123,10 @@ std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_
     const Tensor gradient = std::move(entry->second.sum);
     pending.erase(entry);
 
+    if (anomaly_detection_enabled() && dynamic_cast<LeafAccumulator*>(node) != nullptr) anomaly::check_rule(*node, gradient, {});
     if (targets != nullptr) {
       if (targets->count(node) != 0) {
+        if (anomaly_detection_enabled()) anomaly::check_rule(*node, gradient, {});
         captured[node] = gradient;
         if (node->sequence() <= lowest_needed) continue;
       }
@@ -140,6 +142,7 @@ std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_
       for (std::size_t i = 0; i < next.size(); ++i) wanted[i] = next[i] != nullptr && useful.count(next[i].get()) != 0;
     }
     const Gradients gradients = node->apply(gradient, targets != nullptr ? &wanted : nullptr);
+    if (anomaly_detection_enabled()) anomaly::check_rule(*node, gradient, gradients);
     if (!keep_graph) node->release_saved();
     for (std::size_t i = 0; i < next.size(); ++i) {
       Node* input = next[i].get();

@@ -25,7 +25,19 @@ bool Node::needs_grad(std::size_t input) const {
 }
 
 Node::Node(const char* name, std::vector<std::shared_ptr<Node>> next)
-    : name_(name), sequence_(next_sequence.fetch_add(1, std::memory_order_relaxed)), next_(std::move(next)) {}
+    : name_(name),
+      sequence_(next_sequence.fetch_add(1, std::memory_order_relaxed)),
+      order_(current.node != nullptr ? current.node->order_ + 1 : 0),
+      next_(std::move(next)) {}
+
+const std::string& Node::origin() const {
+  static const std::string none;
+  return origin_ ? *origin_ : none;
+}
+
+void Node::set_origin(std::string origin) { origin_ = std::make_unique<const std::string>(std::move(origin)); }
+
+const Node* applying_node() { return current.node; }
 
 Node::~Node() {
   // A long chain would otherwise be destroyed by recursion, one stack frame per node.

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/tensor.hpp"
 
@@ -26,6 +28,12 @@ class Node : public std::enable_shared_from_this<Node> {
   Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
+  /// 0 for an op of the forward pass; k + 1 for an op recorded by a derivative rule of a node of
+  /// order k (backward with create_graph).
+  uint32_t derivative_order() const { return order_; }
+  /// In anomaly mode: the op's shapes, pass and terms, as its reports name it; empty otherwise.
+  const std::string& origin() const;
+  void set_origin(std::string origin);
   /// Creation order: a node's inputs always have smaller sequence numbers, so backward visits
   /// nodes in decreasing sequence order, each after all of its consumers.
   uint64_t sequence() const { return sequence_; }
@@ -65,6 +73,8 @@ class Node : public std::enable_shared_from_this<Node> {
 
   const char* name_;
   uint64_t sequence_;
+  uint32_t order_;
+  std::unique_ptr<const std::string> origin_;
   std::vector<std::shared_ptr<Node>> next_;
   std::vector<Saved> saved_;
   std::shared_ptr<Storage> output_storage_;
@@ -87,6 +97,9 @@ class LeafAccumulator final : public Node {
  private:
   std::shared_ptr<TensorImpl> leaf_;
 };
+
+/// The node whose derivative rule this thread is running; null outside backward.
+const Node* applying_node();
 
 /// The node that gradients of `tensor` flow into: its producer, or its leaf accumulator.
 std::shared_ptr<Node> gradient_edge(const Tensor& tensor);
@@ -122,6 +135,7 @@ Tensor record(Tensor output, const char* name, const Tensor* first_input, const 
   auto node = std::make_shared<RuleNode<Rule>>(name, std::move(next), std::move(rule));
   for (const Tensor& tensor : saved) node->save(tensor);
   if (save_output == SaveOutput::Yes) node->save_output(output);
+  if (anomaly_detection_enabled()) anomaly::check_recorded(*node, output, first_input, last_input);
   output.impl()->grad_fn = std::move(node);
   return output;
 }
