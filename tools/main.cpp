@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
     t.add_option("--resume", train.resume, "continue the run in this directory (to --steps in total)");
     t.add_flag("--force", train.force, "write into an existing non-empty output directory");
     t.add_flag("--quiet", train.quiet, "print nothing but errors");
+    t.add_flag("--detect-anomaly", train.detect_anomaly,
+               "stop at the first op that makes a NaN or ±∞, naming it, its shapes and its loss (slower)");
     t.add_option("--device", train_device, "cpu or cuda (the model file is the same either way)")->capture_default_str();
     auto* steps = t.add_option("--steps", c.steps, "optimisation steps (default: by loss, see the recipe)")->check(whole_number(1));
     t.add_option("--batch-size", c.batch_size, "points per step")->capture_default_str()->check(whole_number(1));
@@ -116,9 +118,9 @@ int main(int argc, char** argv) {
         for (const CLI::Option* option : t.get_options()) {
           const std::string name = option->get_name();
           if (option->count() > 0 && name != "--resume" && name != "--steps" && name != "--quiet" && name != "--out" &&
-              name != "--device") {
-            throw CliError(kUsageError, "--resume continues with the run's own configuration; only --steps, --quiet and "
-                                        "--device may be given with it, not " + name);
+              name != "--device" && name != "--detect-anomaly") {
+            throw CliError(kUsageError, "--resume continues with the run's own configuration; only --steps, --quiet, "
+                                        "--device and --detect-anomaly may be given with it, not " + name);
           }
         }
       }
