@@ -18,9 +18,21 @@ set(ebm_x86_64 FALSE)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
   set(ebm_x86_64 TRUE)
 endif()
+# The relocatable link needs a linker that can dissolve section groups (--force-group-allocation):
+# GNU ld has it, and is used even where CMake's linker is another (clang's ld.lld lacks it before
+# LLVM 17).
+find_program(EBM_RELOCATABLE_LINKER NAMES ld.bfd ld DOC "GNU ld, for the CPU kernel levels' relocatable links")
+mark_as_advanced(EBM_RELOCATABLE_LINKER)
+set(ebm_linker_dissolves_groups FALSE)
+if(EBM_RELOCATABLE_LINKER)
+  execute_process(COMMAND ${EBM_RELOCATABLE_LINKER} --help OUTPUT_VARIABLE ebm_linker_help ERROR_QUIET)
+  if(ebm_linker_help MATCHES "--force-group-allocation")
+    set(ebm_linker_dissolves_groups TRUE)
+  endif()
+endif()
 set(ebm_can_localize FALSE)
 if(ebm_x86_64 AND CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang" AND CMAKE_EXECUTABLE_FORMAT STREQUAL "ELF"
-   AND CMAKE_LINKER AND CMAKE_OBJCOPY)
+   AND ebm_linker_dissolves_groups AND CMAKE_OBJCOPY)
   set(ebm_can_localize TRUE)
 endif()
 
@@ -35,7 +47,7 @@ elseif(NOT ebm_can_localize)
   target_sources(ebm PRIVATE engine/cpu/cpu_backend.cpp)
   set_source_files_properties(engine/cpu/cpu_backend.cpp PROPERTIES COMPILE_DEFINITIONS EBM_CPU_LEVEL=baseline)
   if(ebm_x86_64)
-    message(STATUS "ebm: no ELF linker and objcopy found, so only baseline x86-64 CPU kernels are built")
+    message(STATUS "ebm: no GNU ld (with --force-group-allocation) and objcopy found, so only baseline x86-64 CPU kernels are built")
   endif()
 else()
   set(EBM_CPU_LEVELS baseline avx2 avx512)
@@ -57,7 +69,7 @@ else()
     set(linked ${CMAKE_CURRENT_BINARY_DIR}/ebm_cpu_${level}_linked.o)
     set(localized ${CMAKE_CURRENT_BINARY_DIR}/ebm_cpu_${level}.o)
     add_custom_command(OUTPUT ${localized}
-      COMMAND ${CMAKE_LINKER} -r --force-group-allocation -o ${linked} $<TARGET_OBJECTS:${objects}>
+      COMMAND ${EBM_RELOCATABLE_LINKER} -r --force-group-allocation -o ${linked} $<TARGET_OBJECTS:${objects}>
       COMMAND ${CMAKE_OBJCOPY} --localize-hidden ${linked} ${localized}
       DEPENDS $<TARGET_OBJECTS:${objects}> ${objects}
       COMMAND_EXPAND_LISTS

@@ -2,12 +2,12 @@
 // created on first use and removed at exit.
 #pragma once
 
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 namespace ebm::fuzz {
 
@@ -26,10 +26,10 @@ inline const std::string& scratch_directory() {
   return *directory;
 }
 
-/// Writes the input to the file `name` in the scratch directory; returns its path.
-inline std::string write_scratch_file(const std::string& name, const uint8_t* data, std::size_t size) {
+/// Writes `bytes` to the file `name` in the scratch directory; returns its path.
+inline std::string write_scratch_file(const std::string& name, std::string_view bytes) {
   const std::string path = scratch_directory() + "/" + name;
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 

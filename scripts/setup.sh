@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Installs what ebm needs to build and test from Debian's packages; does nothing when all of it
 # is already there. Run as root (or with sudo available).
+#   bash scripts/setup.sh                 what the build and the test suite need
+#   bash scripts/setup.sh --reliability   and what scripts/reliability.sh needs: clang with
+#                                         libFuzzer and the sanitizer runtimes, and valgrind
 set -euo pipefail
 
 packages=(build-essential cmake libeigen3-dev doctest-dev libcli11-dev nlohmann-json3-dev libstb-dev)
+if [ "${1:-}" = "--reliability" ]; then
+  packages+=(clang libclang-rt-dev valgrind)
+elif [ -n "${1:-}" ]; then
+  echo "scripts/setup.sh: the one option is --reliability, got '$1'" >&2
+  exit 2
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,5 +1,5 @@
 // Threads: two threads, each training its own model with its own generators, do not interfere.
-// The tape, grad mode, anomaly mode, term scopes and buffer caches are per thread (docs/autograd.md,
+// The tape, grad mode, anomaly mode, term scopes and buffer caches are per thread (docs/autodiff.md,
 // "Threads"); the long script runs this case under ThreadSanitizer (scripts/reliability.sh).
 #include <memory>
 #include <thread>

@@ -121,7 +121,7 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
   const int left = 60, right = 100, top = 30, bottom = 45;
   const int plot_width = options.width - left - right;
   const int plot_height = options.height - top - bottom;
-  const auto [x_min, x_max, y_min, y_max] = box;
+  const double x_min = box[0], x_max = box[1], y_min = box[2], y_max = box[3];
 
   // The field at every pixel centre of the plot area, in batches.
   std::vector<double> field;

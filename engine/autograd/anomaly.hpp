@@ -1,5 +1,5 @@
 // Anomaly mode: find the op that made the first NaN or ±∞. Off by default; per thread, like grad
-// mode. docs/autograd.md, "Anomaly mode", shows what it reports.
+// mode. docs/autodiff.md, "Anomaly mode", shows what it reports.
 #pragma once
 
 #include <optional>

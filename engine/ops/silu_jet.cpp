@@ -74,7 +74,10 @@ Tensor silu_jet_backward(const Tensor& g, const Tensor& products, const Tensor& 
         const Tensor third = silu_third_derivative(a);
         const Tensor squares = sum(square(directions), 0);                  // Σₘ Fₘ²
         const Tensor outer_dots = sum(o_directions * directions, 0);        // Σₘ oₘFₘ
-        const Tensor tangent = ops::if_needed(node, 0, [&] {  // silu_jet's Jacobian applied to o
+        // silu_jet's Jacobian applied to o. The bindings are captured by name: clang before 16
+        // cannot capture a structured binding implicitly.
+        const Tensor tangent = ops::if_needed(node, 0, [&, &o_value = o_value, &o_directions = o_directions, &o_curvature = o_curvature,
+                                                        &directions = directions, &curvature = curvature] {
           return pack(first * o_value, (second * o_value) * directions + first * o_directions,
                       (second * o_value) * curvature + (third * o_value) * squares + 2.0 * (second * outer_dots) +
                           first * o_curvature);
