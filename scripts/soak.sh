@@ -4,7 +4,7 @@
 #   bash scripts/soak.sh [DSM_STEPS=100000] [LANGEVIN_STEPS=100000]
 # 1. bench/soak.cpp: DSM training steps, then Langevin steps, resident memory sampled 100 times in
 #    each; fails when either phase's fitted growth after warm-up reaches 1 MiB.
-# 2. valgrind memcheck on a short soak (2,000 + 2,000 steps) and on the ebm tool (data, train,
+# 2. valgrind memcheck on a short soak (500 + 500 steps) and on the ebm tool (data, train,
 #    sample, eval, plot): fails on any memcheck error or any definitely, indirectly or possibly
 #    lost block. Valgrind does not run AVX-512, so the kernels run at the avx2 level there.
 set -euo pipefail
@@ -54,7 +54,7 @@ check() {
 }
 echo "== valgrind memcheck"
 # The short soak judges nothing about memory (its warm-up is most of it): exit 1 is allowed.
-check soak 1 "$build/bench/ebm_soak" 2000 2000 20
+check soak 1 "$build/bench/ebm_soak" 500 500 10
 check data 0 "$ebm" data --dataset two_moons --n 500 --out "$runs/points.csv"
 check train 0 "$ebm" train --data "$runs/points.csv" --loss dsm --steps 300 --samples 200 --sampler-steps 100 --out "$runs/model" --quiet
 check sample 0 "$ebm" sample --model "$runs/model" --n 100 --steps 50 --out "$runs/samples.csv"
