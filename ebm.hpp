@@ -6,6 +6,7 @@
 #include "engine/autograd/grad.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/autograd/node.hpp"
+#include "engine/autograd/trace.hpp"
 #include "engine/generator.hpp"
 #include "engine/gradcheck.hpp"
 #include "engine/ops.hpp"

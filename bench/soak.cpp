@@ -31,7 +31,7 @@ double resident_mb() {
 }
 
 /// Resident memory sampled at steps of one phase.
-struct Trace {
+struct ResidentTrace {
   const char* phase;
   std::vector<double> steps, resident;
 
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   for (double sigma = 1.0; sigmas.size() < 10; sigma *= 0.72) sigmas.push_back(sigma);
   losses::DenoisingScoreMatchingLoss dsm(energy, {.sigmas = sigmas, .generator = &noise});
   optim::Adam adam(energy->parameters(), {.lr = 1e-3});
-  Trace training{"dsm", {}, {}};
+  ResidentTrace training{"dsm", {}, {}};
   const int64_t dsm_every = std::max<int64_t>(1, dsm_steps / samples);
   for (int64_t step = 1; step <= dsm_steps; ++step) {
     const Tensor side = 2.0 * greater(rand({128, 1}, data), 0.5) - 1.0;  // the mode at (−1, 0) or (1, 0)
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   energy->set_noise_level(sigmas.back());
   samplers::LangevinDynamics langevin(energy, {.step_size = 1e-4});
   Tensor x = randn({256, 2}, chains);
-  Trace sampling{"langevin", {}, {}};
+  ResidentTrace sampling{"langevin", {}, {}};
   const int64_t langevin_every = std::max<int64_t>(1, langevin_steps / samples);
   for (int64_t step = langevin_every; step <= langevin_steps; step += langevin_every) {
     x = langevin.sample(x, langevin_every, chains);

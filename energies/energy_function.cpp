@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
@@ -27,6 +28,7 @@ Tensor differentiable_input(const Tensor& x) { return x.requires_grad() ? x : x.
 /// ∇ₓE from E = e computed at `input`; undefined when E does not depend on x.
 Tensor gradient_at(const Tensor& e, const Tensor& input, bool create_graph) {
   if (!e.requires_grad()) return Tensor();
+  const TermScope term("∇ₓE by a backward pass");
   return grad(sum(e), {input}, {.create_graph = create_graph, .allow_unused = true})[0];
 }
 
@@ -50,6 +52,7 @@ Tensor EnergyFunction::operator()(const Tensor& x) const {
     throw std::invalid_argument("energy: expects a batch of points of shape [N, D], got " +
                                 (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
   }
+  const TermScope term("E(x)");
   const Tensor e = energy(x);
   if (!e.defined() || e.shape() != Shape{x.size(0)}) {
     throw std::logic_error("energy: an energy function must return shape [" + std::to_string(x.size(0)) + "] for input " +
@@ -100,6 +103,7 @@ std::pair<Tensor, Tensor> EnergyFunction::directional_derivatives(const Tensor& 
 
 std::pair<Tensor, Tensor> directional_derivatives_from_gradient(const Tensor& g, const Tensor& x,
                                                                 const Tensor& directions, bool create_graph) {
+  const TermScope term("vᵀ∇E, and vᵀ(∇²E)v by one backward pass per direction");
   const int64_t m = directions.size(0);
   std::vector<Tensor> first;
   Tensor second = zeros({x.size(0)}, x.dtype(), x.device());
@@ -134,6 +138,7 @@ void check_directions(const char* caller, const Tensor& x, const Tensor& directi
 }
 
 Tensor jacobian_trace(const Tensor& g, const Tensor& x, bool create_graph) {
+  const TermScope term("ΔE by one backward pass per dimension");
   Tensor total = zeros({x.size(0)}, x.dtype(), x.device());
   if (!g.requires_grad()) return total;  // g does not depend on x: the function was at most linear
   for (int64_t d = 0; d < x.size(1); ++d) {

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::energies {
@@ -49,6 +50,7 @@ std::pair<Tensor, Tensor> MLPEnergy::energy_and_gradient(const Tensor& x) const 
 
 std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) const {
   check_input(x);
+  const TermScope term("∇ₓE and ΔE carried forward through the network (forward Laplacian)");
   const nn::OutputDerivatives derivatives = network_.forward_laplacian(x);
   // first [D, N, 1] holds ∂E/∂x_d for every point (the Jacobian); ∇ₓE is its transpose [N, D].
   return {transpose(reshape(derivatives.first, {x.size(1), x.size(0)})), reshape(derivatives.second, {-1})};
@@ -57,6 +59,7 @@ std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) con
 std::pair<Tensor, Tensor> MLPEnergy::directional_derivatives(const Tensor& x, const Tensor& directions) const {
   check_input(x);
   check_directions("MLPEnergy::directional_derivatives", x, directions);
+  const TermScope term("vᵀ∇E and vᵀ(∇²E)v carried forward through the network");
   const nn::OutputDerivatives derivatives = network_.forward_directional(x, directions);
   return {reshape(derivatives.first, {directions.size(0), x.size(0)}), reshape(derivatives.second, {-1})};
 }

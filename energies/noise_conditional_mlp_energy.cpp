@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/autograd/anomaly.hpp"
 #include "engine/ops.hpp"
 
 namespace ebm::energies {
@@ -55,6 +56,7 @@ std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::energy_and_gradient(const T
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::gradient_and_laplacian(const Tensor& x) const {
   // Along the D unit vectors of x: the first derivatives are ∇ₓE, the second ones sum to ΔₓE.
   check_points(x);
+  const TermScope term("∇ₓE and ΔE carried forward along the D unit vectors");
   const int64_t n = x.size(0), d = x.size(1);
   std::vector<double> units(static_cast<std::size_t>(d * d), 0.0);
   for (int64_t k = 0; k < d; ++k) units[static_cast<std::size_t>(k * d + k)] = 1.0;
@@ -66,6 +68,7 @@ std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::gradient_and_laplacian(cons
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::directional_derivatives(const Tensor& x, const Tensor& directions) const {
   const Tensor input = with_level(x);
   check_directions("NoiseConditionalMLPEnergy::directional_derivatives", x, directions);
+  const TermScope term("vᵀ∇E and vᵀ(∇²E)v carried forward through the network");
   const nn::OutputDerivatives derivatives = network().forward_directional(input, with_fixed_level(directions));
   return {reshape(derivatives.first, {directions.size(0), x.size(0)}) / sigma_, reshape(derivatives.second, {-1}) / sigma_};
 }

@@ -68,8 +68,16 @@ LossOutput ContrastiveDivergenceLoss::operator()(const Tensor& pos, const Tensor
   }
   last_negatives_ = negatives;
 
-  const Tensor pos_energies = (*energy_)(pos);
-  const Tensor neg_energies = (*energy_)(negatives);
+  Tensor pos_energies, neg_energies;
+  {
+    const TermScope positives("E of the positives (data)");
+    pos_energies = (*energy_)(pos);
+  }
+  {
+    const TermScope negatives_term("E of the negatives (sampler's chains)");
+    neg_energies = (*energy_)(negatives);
+  }
+  const TermScope objective("J = mean E⁺ − α mean E⁻ + λ(mean E⁺² + mean E⁻²)");
   const Tensor pos_energy = mean(pos_energies);
   const Tensor neg_energy = mean(neg_energies);
   Tensor loss = pos_energy - options_.alpha * neg_energy;

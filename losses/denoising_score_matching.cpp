@@ -39,16 +39,20 @@ LossOutput DenoisingScoreMatchingLoss::operator()(const Tensor& pos, const Tenso
     targets.push_back(epsilon / sigma);
   }
   Tensor residual;
-  if (auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy_.get())) {
-    std::vector<Tensor> residuals;
-    for (std::size_t level = 0; level < options_.sigmas.size(); ++level) {
-      conditional->set_noise_level(options_.sigmas[level]);
-      residuals.push_back(energy_->gradient(noisy[level]) - targets[level]);
+  {
+    const TermScope residual_term("the residual ∇E(x̃) − ε/σ");
+    if (auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy_.get())) {
+      std::vector<Tensor> residuals;
+      for (std::size_t level = 0; level < options_.sigmas.size(); ++level) {
+        conditional->set_noise_level(options_.sigmas[level]);
+        residuals.push_back(energy_->gradient(noisy[level]) - targets[level]);
+      }
+      residual = cat(residuals, 0);
+    } else {
+      residual = energy_->gradient(cat(noisy, 0)) - cat(targets, 0);
     }
-    residual = cat(residuals, 0);
-  } else {
-    residual = energy_->gradient(cat(noisy, 0)) - cat(targets, 0);
   }
+  const TermScope objective("J = Σ_σ w_σ mean(½‖∇E(x̃) − ε/σ‖²) / Σ_σ w_σ");
   const Tensor per_point = 0.5 * sum(square(residual), 1);
   Tensor weighted_sum;
   double total_weight = 0;

@@ -55,10 +55,18 @@ LossOutput NCELoss::operator()(const Tensor& pos, const Tensor& neg) {
     }
     return -energies - log_z - log_noise - std::log(nu);
   };
-  const Tensor pos_energies = (*energy_)(pos);
-  const Tensor noise_energies = (*energy_)(noise);
-  const Tensor h_data = log_odds(pos, pos_energies);
-  const Tensor h_noise = log_odds(noise, noise_energies);
+  Tensor pos_energies, h_data, noise_energies, h_noise;
+  {
+    const TermScope data_term("h(u) of the data");
+    pos_energies = (*energy_)(pos);
+    h_data = log_odds(pos, pos_energies);
+  }
+  {
+    const TermScope noise_term("h(u) of the noise");
+    noise_energies = (*energy_)(noise);
+    h_noise = log_odds(noise, noise_energies);
+  }
+  const TermScope objective("J = mean softplus(−h(data)) + ν mean softplus(h(noise))");
   const Tensor pos_loss = mean(softplus(-h_data));
   const Tensor neg_loss = nu * mean(softplus(h_noise));
   const Tensor loss = pos_loss + neg_loss;
@@ -68,8 +76,8 @@ LossOutput NCELoss::operator()(const Tensor& pos, const Tensor& neg) {
                 {{"pos_loss", pos_loss.item()},
                  {"neg_loss", neg_loss.item()},
                  {"log_z", log_z_.item()},
-                 {"pos_energy", mean(pos_energies).item()},
-                 {"neg_energy", mean(noise_energies).item()},
+                 {"pos_energy", mean(pos_energies.detach()).item()},
+                 {"neg_energy", mean(noise_energies.detach()).item()},
                  {"accuracy", correct / static_cast<double>(pos.size(0) + noise.size(0))}});
 }
 

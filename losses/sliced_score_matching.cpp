@@ -23,16 +23,22 @@ LossOutput SlicedScoreMatchingLoss::operator()(const Tensor& pos, const Tensor&)
   if (options_.variance_reduced) {
     Tensor gradient;
     std::tie(gradient, hessian_projection) = gradient_and_hutchinson_trace(*energy_, pos, directions);
+    const TermScope half_norm("½‖∇E‖²");
     score_norm = 0.5 * sum(square(gradient), 1);
   } else {
     // Only vᵀ∇E is needed, not ∇E: an energy may carry the directions forward (MLPEnergy).
     const auto [projected_gradient, hessian_sum] = energy_->directional_derivatives(pos.detach(), directions);
+    const TermScope half_square("½(vᵀ∇E)²");
     score_norm = 0.5 * mean(square(projected_gradient), 0);
     hessian_projection = hessian_sum / static_cast<double>(options_.n_projections);
   }
-  const Tensor loss = mean(score_norm - hessian_projection);
+  Tensor loss;
+  {
+    const TermScope objective("J = mean(½(vᵀ∇E)² − vᵀ(∇²E)v)");
+    loss = mean(score_norm - hessian_projection);
+  }
   return finish(name, loss,
-                {{"score_norm", mean(score_norm).item()}, {"hessian_projection", mean(hessian_projection).item()}});
+                {{"score_norm", mean(score_norm.detach()).item()}, {"hessian_projection", mean(hessian_projection.detach()).item()}});
 }
 
 }  // namespace ebm::losses

@@ -109,7 +109,7 @@ Tensor AnnealedLangevin::sample(const Tensor& x0, int64_t n_steps, Generator& ge
     if (!gradient.defined() || conditional != nullptr) std::tie(energy, gradient) = energy_and_gradient(x);
     const double alpha = level_step_size(static_cast<std::size_t>(level));
     for (; t < end; ++t) {
-      x = x - alpha * gradient + std::sqrt(2 * alpha) * randn_like(x, generator);
+      x = x - (alpha / 2) * gradient + std::sqrt(alpha) * randn_like(x, generator);  // Song & Ermon 2019, Algorithm 1
       // The new state's energy at this level (recorded and checked), and its gradient unless the
       // next step takes one afresh.
       if (t + 1 < end || (t + 1 < n_steps && conditional == nullptr)) {

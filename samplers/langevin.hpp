@@ -31,8 +31,9 @@ struct AnnealedLangevinOptions {
   ChainOptions chain = {};  // its schedule must stay Constant: the levels set the step sizes
 };
 
-/// Annealed Langevin (Song & Ermon 2019): for each noise level σ₁ > … > σ_L in turn, Langevin steps
-/// with step size αᵢ = ε·σᵢ²/σ_L². An energy that is energies::NoiseConditional is switched to σᵢ
+/// Annealed Langevin (Song & Ermon 2019, Algorithm 1): for each noise level σ₁ > … > σ_L in turn,
+/// steps x ← x − (αᵢ/2)∇E + √αᵢ·ξ, ξ ~ N(0, I), with αᵢ = ε·σᵢ²/σ_L², the paper's convention (its
+/// ε = 2·10⁻⁵ is the default). An energy that is energies::NoiseConditional is switched to σᵢ
 /// before level i; any other energy is used as it is at every level.
 class AnnealedLangevin : public Sampler {
  public:
@@ -49,9 +50,10 @@ class AnnealedLangevin : public Sampler {
   AnnealedLangevinOptions options_;
 };
 
-/// The step ratio u = ε/σ_L² of annealed Langevin by Song & Ermon 2020, technique 4: with T steps
-/// per level and levels γ = σ_{i−1}/σ_i apart, the u in (0, 1) that brings a chain started at
-/// variance σ_{i−1}² on the level's Gaussian N(0, σ_i²) closest to variance σ_i² after T steps:
+/// The step ratio u = αᵢ/(2σᵢ²) = ε/(2σ_L²) of annealed Langevin by Song & Ermon 2020, technique 4
+/// (so ε = 2u·σ_L²): with T steps per level and levels γ = σ_{i−1}/σ_i apart, the u in (0, 1) that
+/// brings a chain started at variance σ_{i−1}² on the level's Gaussian N(0, σ_i²) closest to
+/// variance σ_i² after T steps:
 ///   s_T²/σ_i² = (1 − u)^{2T}·(γ² − 2/(2 − u)) + 2/(2 − u)   (derivation: docs/samplers.md).
 /// Throws std::invalid_argument unless γ > 1 and T ≥ 1.
 double annealed_step_ratio(double gamma, int64_t steps_per_level);

@@ -1,4 +1,4 @@
-// The engine section of ../shared/API.md, written as users write it: every name and call shape
+// The engine section of docs/api.md, written as users write it: every name and call shape
 // there must compile and behave as documented.
 #include <cmath>
 #include <functional>

@@ -1,4 +1,4 @@
-// The "samplers" and "losses" sections of ../shared/API.md, written as users write them.
+// The "samplers" and "losses" sections of docs/api.md, written as users write them.
 #include <cmath>
 #include <memory>
 

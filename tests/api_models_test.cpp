@@ -1,4 +1,4 @@
-// The "nn and optim" and "energies" sections of ../shared/API.md, written as users write them.
+// The "nn and optim" and "energies" sections of docs/api.md, written as users write them.
 #include <cmath>
 #include <filesystem>
 #include <memory>

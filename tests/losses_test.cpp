@@ -12,25 +12,7 @@ namespace {
 using namespace ebm;
 using namespace ebm::losses;
 using ebm::testing::max_relative_error;
-
-/// A user-defined energy with learnable μ [D] and L [D, D]: E = ½(x−μ)ᵀLLᵀ(x−μ).
-class QuadraticEnergy : public energies::EnergyFunction {
- public:
-  QuadraticEnergy(const std::vector<double>& mu, const std::vector<double>& l, int64_t d)
-      : mu_(tensor(mu, {d}, DType::Float64).requires_grad_()), l_(tensor(l, {d, d}, DType::Float64).requires_grad_()) {}
-  Tensor energy(const Tensor& x) const override {
-    const Tensor projected = matmul(x - mu_, l_);  // (x−μ)ᵀL
-    return 0.5 * sum(square(projected), 1);
-  }
-  std::vector<Tensor> parameters() const override { return {mu_, l_}; }
-  /// P = LLᵀ, row-major.
-  std::vector<double> precision() const { return matmul(l_, transpose(l_)).to_vector(); }
-  std::vector<double> mean() const { return mu_.to_vector(); }
-
- private:
-  Tensor mu_;
-  Tensor l_;
-};
+using ebm::testing::QuadraticEnergy;
 
 /// Sample mean m and covariance C (divided by N) of x [N, D].
 struct SampleMoments {

@@ -11,6 +11,7 @@
 #include "samplers/langevin.hpp"
 #include "tools/cli_error.hpp"
 #include "tools/datasets.hpp"
+#include "tools/model_file.hpp"
 #include "tools/recipe.hpp"
 
 namespace {
@@ -44,9 +45,9 @@ TEST_CASE("recipe: a score loss gets noise levels from the data and annealed Lan
     CHECK(c.sampler.name == "annealed");
     CHECK(c.sampler.sigmas == c.sigmas);
     CHECK(c.sampler.steps == 1000);
-    // Technique 4 for 10 of the 100 steps per level (docs/recipes.md says why), ε = u·σ_L².
+    // Technique 4 for 10 of the 100 steps per level (docs/recipes.md says why), ε = 2u·σ_L².
     const double gamma = c.sigmas[0] / c.sigmas[1];
-    CHECK(c.sampler.step_size == doctest::Approx(samplers::annealed_step_ratio(gamma, 10) * c.sigmas.back() * c.sigmas.back()));
+    CHECK(c.sampler.step_size == doctest::Approx(2 * samplers::annealed_step_ratio(gamma, 10) * c.sigmas.back() * c.sigmas.back()));
     CHECK(model_noise_levels(c) == c.sigmas);
     CHECK(describe_recipe(c).find("10 noise levels") != std::string::npos);
   }
@@ -103,7 +104,7 @@ TEST_CASE("recipe: what the command line gives stays as given") {
   annealed.sampler.steps = 400;
   const TrainConfig a = configured("dsm", {"--sigmas", "--sampler-steps"}, annealed);
   CHECK(a.sampler.sigmas == annealed.sampler.sigmas);
-  CHECK(a.sampler.step_size == doctest::Approx(samplers::annealed_step_ratio(10.0, 20) * 0.01));
+  CHECK(a.sampler.step_size == doctest::Approx(2 * samplers::annealed_step_ratio(10.0, 20) * 0.01));
 }
 
 TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
@@ -127,15 +128,31 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
     json[sampler].erase("adapt_steps");
     json[sampler].erase("target_acceptance");
   }
-  const TrainConfig read = config_from_json(json);
+  const TrainConfig read = config_from_json(json, 1);
   CHECK_FALSE(read.noise_conditional);
   CHECK_FALSE(read.conditional_on_noise());
   CHECK(read.lr_schedule == "constant");
   CHECK(read.noise_levels == 10);
   CHECK(read.sampler.adapt_steps == 0);
   CHECK(read.cd_sampler.adapt_steps == 0);
-  // A version-2 configuration round-trips, and a field that was always required still is.
-  CHECK(config_to_json(config_from_json(config_to_json(c))) == config_to_json(c));
+  // A current configuration round-trips, and a field that was always required still is.
+  CHECK(config_to_json(config_from_json(config_to_json(c), model_format_version)) == config_to_json(c));
   json.erase("hidden");
-  CHECK_THROWS_AS(config_from_json(json), CliError);
+  CHECK_THROWS_AS(config_from_json(json, 1), CliError);
+}
+
+TEST_CASE("a model of format 2 or older samples with the chains it was trained with: its annealed ε doubles") {
+  TrainConfig c;
+  c.sampler.name = "annealed";
+  c.sampler.step_size = 1e-3;
+  c.cd_sampler.name = "annealed";
+  c.cd_sampler.step_size = 1e-4;
+  for (uint32_t version : {1u, 2u}) {
+    const TrainConfig read = config_from_json(config_to_json(c), version);
+    CHECK(read.sampler.step_size == 2e-3);
+    CHECK(read.cd_sampler.step_size == 2e-4);
+  }
+  CHECK(config_from_json(config_to_json(c), 3).sampler.step_size == 1e-3);
+  c.sampler.name = "mala";  // other samplers kept their convention
+  CHECK(config_from_json(config_to_json(c), 2).sampler.step_size == 1e-3);
 }

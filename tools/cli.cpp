@@ -168,6 +168,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   plot_command_line->add_option("--out", plot.out, "output PNG file")->required();
   plot_command_line->add_option("--samples", plot.samples, "samples CSV to overlay (default: the run's samples.csv)");
   plot_command_line->add_flag("--density", plot.options.density, "plot the density exp(−E) instead of E");
+  plot_command_line->add_flag("--score", plot.options.score, "overlay the score field −∇E as arrows");
   plot_command_line->add_option("--width", plot.options.width, "image width in pixels")->capture_default_str()->check(whole_number(200, 8000));
   plot_command_line->add_option("--height", plot.options.height, "image height in pixels")->capture_default_str()->check(whole_number(160, 8000));
   plot_command_line->add_flag("--force", plot.force, "replace an existing output file");
@@ -183,12 +184,25 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   data_command_line->add_flag("--force", data.force, "replace an existing output file");
   data_command_line->callback([&data, &data_parameters] { data.parameters = parse_parameters(data_parameters); });
 
+  ExplainRequest& explain = line.explain;
+  auto* explain_command_line = app.add_subcommand("explain", "run one step of a loss on a tiny problem and show what the tape records");
+  explain_command_line->add_option("loss", explain.loss, "sm, ssm, dsm, nce, cd or pcd")->required();
+  explain_command_line->add_option("--route", explain.route, "sm: how ΔE is computed: fastest, backward (D backward passes) or forward (forward Laplacian)")
+      ->capture_default_str();
+  explain_command_line->add_option("--dataset", explain.dataset, "where the points come from (see `ebm datasets`)")->capture_default_str();
+  explain_command_line->add_option("--points", explain.points, "number of points")->capture_default_str()->check(whole_number(1, 64));
+  explain_command_line->add_option("--hidden", explain.hidden, "width of the MLP's two hidden layers")->capture_default_str()->check(whole_number(1, 64));
+  explain_command_line->add_option("--seed", explain.seed, "seed of the points, the network and the loss's noise")->capture_default_str();
+  explain_command_line->add_option("--dot", explain.dot, "write the recorded tape as a Graphviz DOT file");
+  explain_command_line->add_option("--svg", explain.svg, "write it as SVG (needs Graphviz's dot)");
+  explain_command_line->add_flag("--force", explain.force, "replace existing --dot and --svg files");
+
   auto* datasets_command_line = app.add_subcommand("datasets", "list the datasets and their parameters");
   auto* info_command_line = app.add_subcommand("info", "the version, the devices this build supports and the GPU it finds");
 
-  const std::vector<std::string> commands = {"train", "sample", "eval", "plot", "data", "datasets", "info"};
+  const std::vector<std::string> commands = {"train", "sample", "eval", "plot", "data", "datasets", "info", "explain"};
   if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
-    throw CliError(kUsageError, std::string("unknown command '") + argv[1] + "'; known: train, sample, eval, plot, data, datasets, info");
+    throw CliError(kUsageError, std::string("unknown command '") + argv[1] + "'; known: train, sample, eval, plot, data, datasets, info, explain");
   }
   try {
     app.parse(argc, argv);
@@ -202,7 +216,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   const std::pair<CLI::App*, Command> commands_parsed[] = {
       {train_command_line, Command::Train}, {sample_command_line, Command::Sample}, {eval_command_line, Command::Eval},
       {plot_command_line, Command::Plot}, {data_command_line, Command::Data}, {datasets_command_line, Command::Datasets},
-      {info_command_line, Command::Info}};
+      {info_command_line, Command::Info}, {explain_command_line, Command::Explain}};
   for (const auto& [command_line, command] : commands_parsed) {
     if (app.got_subcommand(command_line)) {
       line.command = command;

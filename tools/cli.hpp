@@ -8,7 +8,7 @@
 
 namespace ebm::tools {
 
-enum class Command { Help, Train, Sample, Eval, Plot, Data, Datasets, Info };
+enum class Command { Help, Train, Sample, Eval, Plot, Data, Datasets, Info, Explain };
 
 struct CommandLine {
   Command command = Command::Help;
@@ -19,6 +19,7 @@ struct CommandLine {
   EvalRequest eval;
   PlotRequest plot;
   DataRequest data;
+  ExplainRequest explain;
 };
 
 /// Parses argv (argv[0] is the program). Throws CLI::ParseError for what CLI11 refuses (an unknown

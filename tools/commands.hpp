@@ -72,6 +72,21 @@ struct DataRequest {
 };
 int data_command(const DataRequest& request);
 int datasets_command();
+
+struct ExplainRequest {
+  std::string loss;                   // sm, ssm, dsm, nce, cd, pcd
+  std::string route = "fastest";      // sm: how ΔE is computed (fastest, backward, forward)
+  std::string dataset = "eight_gaussians";
+  int64_t points = 4;
+  int64_t hidden = 8;                 // the MLP is 2-hidden-hidden-1
+  uint64_t seed = 0;
+  std::string dot;                    // write the recorded tape as DOT
+  std::string svg;                    // and as SVG, rendered by Graphviz's dot
+  bool force = false;
+};
+/// Runs one step of a loss on a tiny problem and prints the equation, the ops the tape records
+/// grouped by term, the terms' values and the final backward pass (docs/autodiff.md, "Tracing").
+int explain_command(const ExplainRequest& request);
 /// Prints the build's version, the devices it supports and the GPU it finds.
 int info_command();
 

@@ -37,7 +37,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, dat
 
 nlohmann::json config_to_json(const TrainConfig& config) { return config; }
 
-TrainConfig config_from_json(const nlohmann::json& json) {
+TrainConfig config_from_json(const nlohmann::json& json, uint32_t format_version) {
   // Fields added in model format 2 take, in older files, the values that reproduce their runs.
   nlohmann::json completed = json;
   const auto complete = [](nlohmann::json& object, const char* field, const nlohmann::json& value) {
@@ -53,7 +53,13 @@ TrainConfig config_from_json(const nlohmann::json& json) {
     complete(completed[sampler], "start", "uniform");
   }
   try {
-    return completed.get<TrainConfig>();
+    TrainConfig config = completed.get<TrainConfig>();
+    // Before format 3 annealed Langevin stepped by αᵢ with noise √(2αᵢ); it now takes the paper's
+    // αᵢ/2 and √αᵢ, so the same chains need twice the ε.
+    for (SamplerConfig* sampler : {&config.sampler, &config.cd_sampler}) {
+      if (format_version < 3 && sampler->name == "annealed") sampler->step_size *= 2;
+    }
+    return config;
   } catch (const nlohmann::json::exception& error) {
     throw CliError(kModelError, std::string("the model's configuration is incomplete or invalid: ") + error.what());
   }

@@ -74,8 +74,10 @@ struct TrainConfig {
 };
 
 nlohmann::json config_to_json(const TrainConfig& config);
-/// Throws CliError(kModelError) naming the first missing or invalid field.
-TrainConfig config_from_json(const nlohmann::json& json);
+/// The configuration of a model file of format `format_version` (tools/model_file.hpp), with the
+/// settings that reproduce an older file's run. Throws CliError(kModelError) naming the first
+/// missing or invalid field.
+TrainConfig config_from_json(const nlohmann::json& json, uint32_t format_version);
 
 /// The MLP energy the config describes (float32); a noise-conditional one is set to its finest
 /// level σ_L, the model of the data itself.

@@ -24,6 +24,7 @@ int run(const CommandLine& line) {
     case Command::Data: return data_command(line.data);
     case Command::Datasets: return datasets_command();
     case Command::Info: return info_command();
+    case Command::Explain: return explain_command(line.explain);
   }
   return kInternalError;
 }

@@ -80,7 +80,7 @@ LoadedModel load_model(const std::string& directory) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(bytes.substr(header, length));
-    loaded.config = config_from_json(json.at("config"));
+    loaded.config = config_from_json(json.at("config"), version);
     json.at("state").at("step").get_to(loaded.state.step);
     json.at("state").at("seconds").get_to(loaded.state.seconds);
     json.at("state").at("generator_offset").get_to(loaded.state.generator_offset);

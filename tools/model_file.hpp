@@ -15,8 +15,9 @@
 namespace ebm::tools {
 
 /// Version 2 added the noise-conditional model and the recipe's fields to the configuration;
-/// version 1 files are read with the values that reproduce their runs (config_from_json).
-inline constexpr uint32_t model_format_version = 2;
+/// version 3 gave annealed Langevin's ε the paper's convention (half the step of the same ε
+/// before). Older files are read with the values that reproduce their runs (config_from_json).
+inline constexpr uint32_t model_format_version = 3;
 
 /// Progress of a run.
 struct TrainState {

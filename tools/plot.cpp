@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <numbers>
 #include <vector>
 
 #include <stb_easy_font.h>
@@ -64,6 +65,26 @@ class Canvas {
     std::string copy = text;
     return stb_easy_font_width(copy.data()) * scale;
   }
+  /// A line from (x0, y0) to (x1, y1), one pixel wide.
+  void line(double x0, double y0, double x1, double y1, Colour c) {
+    const int steps = std::max(1, static_cast<int>(std::ceil(std::max(std::abs(x1 - x0), std::abs(y1 - y0)))));
+    for (int k = 0; k <= steps; ++k) {
+      const double t = static_cast<double>(k) / steps;
+      set(static_cast<int>(std::lround(x0 + t * (x1 - x0))), static_cast<int>(std::lround(y0 + t * (y1 - y0))), c);
+    }
+  }
+  /// An arrow: its shaft, and a head of two strokes at ±30° a third of its length long (at most 5 pixels).
+  void arrow(const Arrow& a, Colour c) {
+    line(a.tail_x, a.tail_y, a.head_x, a.head_y, c);
+    const double dx = a.head_x - a.tail_x, dy = a.head_y - a.tail_y, length = std::hypot(dx, dy);
+    if (length < 1) return;
+    const double head = std::min(5.0, length / 3), ux = dx / length, uy = dy / length;
+    const double cosine = std::cos(std::numbers::pi / 6), sine = std::sin(std::numbers::pi / 6);
+    for (double side : {-1.0, 1.0}) {
+      const double bx = -(ux * cosine - side * uy * sine), by = -(side * ux * sine + uy * cosine);
+      line(a.head_x, a.head_y, a.head_x + head * bx, a.head_y + head * by, c);
+    }
+  }
   std::string png() const {
     std::string out;
     stbi_write_png_to_func(
@@ -112,6 +133,56 @@ std::string label(double value) {
 }
 
 }  // namespace
+
+std::vector<Arrow> score_arrows(const energies::EnergyFunction& energy, const std::array<double, 4>& box, int width,
+                                int height, int spacing) {
+  const int columns = std::max(2, width / spacing), rows = std::max(2, height / spacing);
+  const double cell_width = static_cast<double>(width) / columns, cell_height = static_cast<double>(height) / rows;
+  std::vector<double> coordinates;
+  for (int row = 0; row < rows; ++row) {
+    for (int column = 0; column < columns; ++column) {
+      coordinates.push_back(box[0] + (column + 0.5) / columns * (box[1] - box[0]));
+      coordinates.push_back(box[3] - (row + 0.5) / rows * (box[3] - box[2]));
+    }
+  }
+  const std::vector<Tensor> parameters = energy.parameters();
+  const Device device = parameters.empty() ? Device::CPU : parameters.front().device();
+  const DType dtype = parameters.empty() ? DType::Float64 : parameters.front().dtype();
+  std::vector<double> score;
+  {
+    NoGradGuard no_grad;
+    score = energy.score(tensor(coordinates, {static_cast<int64_t>(rows) * columns, 2}, dtype, device)).to_vector();
+  }
+  // The score in pixels per unit of x and y (y points down in the image).
+  const double x_scale = width / (box[1] - box[0]), y_scale = height / (box[3] - box[2]);
+  std::vector<double> lengths;
+  for (std::size_t i = 0; i + 1 < score.size(); i += 2) {
+    const double length = std::hypot(score[i] * x_scale, score[i + 1] * y_scale);
+    if (std::isfinite(length)) lengths.push_back(length);
+  }
+  std::vector<Arrow> arrows;
+  if (lengths.empty()) return arrows;
+  std::vector<double> sorted = lengths;
+  std::sort(sorted.begin(), sorted.end());
+  const double reference = sorted[sorted.size() * 95 / 100];
+  const double longest = 0.9 * std::min(cell_width, cell_height);
+  const double factor = reference > 0 ? longest / reference : 0;
+  for (int row = 0; row < rows; ++row) {
+    for (int column = 0; column < columns; ++column) {
+      const auto i = static_cast<std::size_t>(2 * (row * columns + column));
+      double dx = score[i] * x_scale * factor, dy = -score[i + 1] * y_scale * factor;
+      if (!std::isfinite(dx) || !std::isfinite(dy)) continue;
+      const double length = std::hypot(dx, dy);
+      if (length > longest) {
+        dx *= longest / length;
+        dy *= longest / length;
+      }
+      const double x = (column + 0.5) * cell_width, y = (row + 0.5) * cell_height;
+      arrows.push_back({x - dx / 2, y - dy / 2, x + dx / 2, y + dy / 2});
+    }
+  }
+  return arrows;
+}
 
 void plot_energy(const std::string& path, const energies::EnergyFunction& energy, const std::array<double, 4>& box,
                  const Tensor& data, const Tensor& samples, const PlotOptions& options) {
@@ -179,6 +250,15 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
       if (px >= left && px < left + plot_width && py >= top && py < top + plot_height) canvas.rectangle(px - 1, py - 1, px + 1, py + 1, colour);
     }
   };
+  if (options.score) {
+    for (Arrow arrow : score_arrows(energy, box, plot_width, plot_height)) {
+      arrow.tail_x += left;
+      arrow.head_x += left;
+      arrow.tail_y += top;
+      arrow.head_y += top;
+      canvas.arrow(arrow, {255, 255, 255});
+    }
+  }
   scatter(data, {255, 255, 255});
   scatter(samples, {230, 40, 40});
 
@@ -200,8 +280,9 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
     const std::string text = label(t);
     canvas.text(left - 10 - Canvas::text_width(text, 2), py - 6, text, ink, 2);
   }
-  canvas.text(left, 6, options.density ? "density exp(-E)   white: data   red: samples" : "energy E(x)   white: data   red: samples",
-              ink, 2);
+  const std::string title = std::string(options.density ? "density exp(-E)" : "energy E(x)") +
+                            (options.score ? "   arrows: score -grad E" : "") + "   white: data   red: samples";
+  canvas.text(left, 6, title, ink, Canvas::text_width(title, 2) <= options.width - left - 10 ? 2 : 1);
 
   // Colour bar with its range.
   const int bar_left = left + plot_width + 20, bar_width = 16;

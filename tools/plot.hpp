@@ -14,7 +14,19 @@ struct PlotOptions {
   int width = 640;
   int height = 520;
   bool density = false;  // plot exp(−(E − min E)) instead of E
+  bool score = false;    // overlay the score field s = −∇E as arrows
 };
+
+/// One arrow of the score field, in pixels of the plot area (origin at its top left, y down).
+struct Arrow {
+  double tail_x, tail_y, head_x, head_y;
+};
+
+/// The score s = −∇E at the centres of a grid of cells about `spacing` pixels wide over the plot
+/// area (width × height pixels showing box), as arrows from each centre. Lengths are proportional
+/// to ‖s‖, scaled so that the 95th percentile spans 0.9 of a cell; longer ones are clipped to it.
+std::vector<Arrow> score_arrows(const energies::EnergyFunction& energy, const std::array<double, 4>& box, int width,
+                                int height, int spacing = 24);
 
 /// The filled rectangles {left, top, right, bottom} (pixels at scale 1, origin at the top left,
 /// right and bottom exclusive) that draw `text` in stb_easy_font's glyphs, as the plots label axes.

@@ -59,7 +59,7 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
       if (!was_given("--sampler-steps")) s.steps = annealed_steps_per_level * std::max<int64_t>(count, 1);
       if (!was_given("--step-size") && count >= 2 && s.steps >= count) {
         const double gamma = std::pow(levels.front() / levels.back(), 1.0 / static_cast<double>(count - 1));
-        s.step_size = samplers::annealed_step_ratio(gamma, std::max<int64_t>(s.steps / count / 10, 1)) * levels.back() * levels.back();
+        s.step_size = 2 * samplers::annealed_step_ratio(gamma, std::max<int64_t>(s.steps / count / 10, 1)) * levels.back() * levels.back();
       }
     } else if (s.name == "mala") {
       if (!was_given("--sampler-steps")) s.steps = mala_steps;

@@ -30,8 +30,11 @@ std::string named(const Node& node) {
   return text;
 }
 
-std::string pass_of_order(uint32_t order) {
-  return order == 0 ? "the forward pass" : "a backward pass with create_graph (derivative order " + std::to_string(order) + ")";
+/// Where a node was recorded: by a derivative rule (a backward pass with create_graph) or not.
+std::string pass_of(const Node& node, const Node* rule) {
+  const std::string order = " (derivative order " + std::to_string(node.derivative_order()) + ")";
+  if (rule != nullptr) return "a backward pass with create_graph" + order;
+  return node.derivative_order() == 0 ? std::string("the forward pass") : "the forward pass, on derivatives" + order;
 }
 
 }  // namespace
@@ -87,7 +90,7 @@ void check_recorded(Node& node, const Tensor& output, const Tensor* first_input,
   std::string origin = "'";
   origin += node.name();
   origin += "' (inputs " + shapes_of(first_input, last_input) + ", output " + shape_string(output.shape()) +
-            ") recorded in " + pass_of_order(node.derivative_order());
+            ") recorded in " + pass_of(node, rule);
   if (rule != nullptr) {
     origin += " by the derivative rule of '";
     origin += rule->name();

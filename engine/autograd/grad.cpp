@@ -132,6 +132,7 @@ std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_
       }
       if (dynamic_cast<LeafAccumulator*>(node) != nullptr) continue;
     } else if (auto* leaf = dynamic_cast<LeafAccumulator*>(node)) {
+      if (tracing_enabled()) trace_applied(*node, options.create_graph);
       leaf->accumulate(gradient);
       continue;
     }
@@ -141,6 +142,7 @@ std::unordered_map<Node*, Tensor> walk(const Tensor& output, const Tensor& grad_
       wanted.assign(next.size(), false);
       for (std::size_t i = 0; i < next.size(); ++i) wanted[i] = next[i] != nullptr && useful.count(next[i].get()) != 0;
     }
+    if (tracing_enabled()) trace_applied(*node, options.create_graph);
     const Gradients gradients = node->apply(gradient, targets != nullptr ? &wanted : nullptr);
     if (anomaly_detection_enabled()) anomaly::check_rule(*node, gradient, gradients);
     if (!keep_graph) node->release_saved();

@@ -1,5 +1,6 @@
 #include "engine/autograd/node.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -24,10 +25,24 @@ bool Node::needs_grad(std::size_t input) const {
   return current.node != this || current.wanted == nullptr || (*current.wanted)[input];
 }
 
+namespace {
+
+/// k + 1 under a derivative rule of a node of order k, else 0; and at least the order of every
+/// input's producer, so that ops on a derivative (a sum of ∇E's entries) keep its order.
+uint32_t order_of(const std::vector<std::shared_ptr<Node>>& next, const Node* applying) {
+  uint32_t order = applying != nullptr ? applying->derivative_order() + 1 : 0;
+  for (const auto& input : next) {
+    if (input) order = std::max(order, input->derivative_order());
+  }
+  return order;
+}
+
+}  // namespace
+
 Node::Node(const char* name, std::vector<std::shared_ptr<Node>> next)
     : name_(name),
       sequence_(next_sequence.fetch_add(1, std::memory_order_relaxed)),
-      order_(current.node != nullptr ? current.node->order_ + 1 : 0),
+      order_(order_of(next, current.node)),
       next_(std::move(next)) {}
 
 const std::string& Node::origin() const {

@@ -13,6 +13,7 @@
 
 #include "engine/autograd/anomaly.hpp"
 #include "engine/autograd/grad_mode.hpp"
+#include "engine/autograd/trace.hpp"
 #include "engine/tensor.hpp"
 
 namespace ebm {
@@ -28,8 +29,9 @@ class Node : public std::enable_shared_from_this<Node> {
   Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
-  /// 0 for an op of the forward pass; k + 1 for an op recorded by a derivative rule of a node of
-  /// order k (backward with create_graph).
+  /// How many differentiations deep the op's output is: k + 1 for an op recorded by a derivative
+  /// rule of a node of order k (backward with create_graph), and never less than the order of an
+  /// input's producer (an op on ∇E is of order 1 too). 0 for the forward pass.
   uint32_t derivative_order() const { return order_; }
   /// In anomaly mode: the op's shapes, pass and terms, as its reports name it; empty otherwise.
   const std::string& origin() const;
@@ -136,6 +138,7 @@ Tensor record(Tensor output, const char* name, const Tensor* first_input, const 
   for (const Tensor& tensor : saved) node->save(tensor);
   if (save_output == SaveOutput::Yes) node->save_output(output);
   if (anomaly_detection_enabled()) anomaly::check_recorded(*node, output, first_input, last_input);
+  if (tracing_enabled()) trace_recorded(*node, output, first_input, last_input);
   output.impl()->grad_fn = std::move(node);
   return output;
 }
