@@ -671,6 +671,21 @@ TEST_CASE("plot --samples overlays that file instead of the run's samples") {
   CHECK(read("replaced.png") == read("given.png"));
 }
 
+TEST_CASE("plot --score overlays the score field, and --true-energy draws the dataset's own energy") {
+  Scratch scratch("plot_score");
+  REQUIRE(run("train --dataset gaussian_mixture --loss dsm --out run " + kQuickTrain).code == 0);
+  REQUIRE(run("plot --model run --out energy.png").code == 0);
+  REQUIRE(run("plot --model run --out score.png --score").code == 0);
+  REQUIRE(run("plot --model run --out true.png --true-energy").code == 0);
+  REQUIRE(run("plot --model run --out true_score.png --true-energy --score").code == 0);
+  const std::vector<std::string> pictures = {read("energy.png"), read("score.png"), read("true.png"), read("true_score.png")};
+  for (std::size_t i = 0; i < pictures.size(); ++i) {
+    for (std::size_t j = i + 1; j < pictures.size(); ++j) CHECK(pictures[i] != pictures[j]);
+  }
+  REQUIRE(run("train --dataset two_moons --loss dsm --out moons " + kQuickTrain).code == 0);
+  check_fails("plot --model moons --out x.png --true-energy", 2, "--true-energy draws the density of a mixture dataset");
+}
+
 TEST_CASE("sample and plot refuse to replace a file without --force and replace it with --force") {
   Scratch scratch("force");
   REQUIRE(run("train --dataset two_moons --loss dsm --out run " + kQuickTrain).code == 0);

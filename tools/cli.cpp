@@ -169,6 +169,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   plot_command_line->add_option("--samples", plot.samples, "samples CSV to overlay (default: the run's samples.csv)");
   plot_command_line->add_flag("--density", plot.options.density, "plot the density exp(−E) instead of E");
   plot_command_line->add_flag("--score", plot.options.score, "overlay the score field −∇E as arrows");
+  plot_command_line->add_flag("--true-energy", plot.true_energy,
+                              "draw the training dataset's own energy −log p instead of the model's (mixture datasets)");
   plot_command_line->add_option("--width", plot.options.width, "image width in pixels")->capture_default_str()->check(whole_number(200, 8000));
   plot_command_line->add_option("--height", plot.options.height, "image height in pixels")->capture_default_str()->check(whole_number(160, 8000));
   plot_command_line->add_flag("--force", plot.force, "replace an existing output file");

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "energies/gaussian_mixture.hpp"
 #include "engine/autograd/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/threads.hpp"
@@ -129,6 +130,20 @@ int eval_command(const EvalRequest& request) {
   return kSuccess;
 }
 
+std::shared_ptr<energies::EnergyFunction> dataset_energy(const TrainConfig& config) {
+  const Modes modes = config.data_file.empty() ? dataset_modes(config.dataset, dataset_parameters(config.dataset, config.dataset_parameters))
+                                               : Modes{};
+  if (modes.centres.empty()) {
+    throw CliError(kUsageError, "--true-energy draws the density of a mixture dataset (eight_gaussians, gaussian_mixture, "
+                                "grid), which is known; this model was trained on " +
+                                    (config.data_file.empty() ? config.dataset : "the points of " + config.data_file));
+  }
+  const auto k = static_cast<int64_t>(modes.centres.size());
+  std::vector<double> means;
+  for (const auto& centre : modes.centres) means.insert(means.end(), centre.begin(), centre.end());
+  return std::make_shared<energies::GaussianMixture>(tensor(means, {k, 2}), full({k}, modes.std), ones({k}));
+}
+
 int plot_command(const PlotRequest& request) {
   refuse_to_overwrite(request.out, request.force);
   const LoadedModel model = load_model(request.model);
@@ -141,9 +156,16 @@ int plot_command(const PlotRequest& request) {
     data = generate_dataset(model.config.dataset, 1000, model.config.dataset_parameters, generator);
   }
   std::string samples_path = request.samples;
-  if (samples_path.empty() && std::filesystem::exists(request.model + "/samples.csv")) samples_path = request.model + "/samples.csv";
+  // The model's own samples, unless the picture is of the data's energy.
+  if (samples_path.empty() && !request.true_energy && std::filesystem::exists(request.model + "/samples.csv")) {
+    samples_path = request.model + "/samples.csv";
+  }
   const Tensor samples = samples_path.empty() ? Tensor() : read_points(samples_path);
-  plot_energy(request.out, *model.energy, model.config.box, data, samples, request.options);
+  if (request.true_energy) {
+    plot_energy(request.out, *dataset_energy(model.config), model.config.box, data, samples, request.options);
+  } else {
+    plot_energy(request.out, *model.energy, model.config.box, data, samples, request.options);
+  }
   return kSuccess;
 }
 

@@ -58,6 +58,7 @@ struct PlotRequest {
   std::string out;
   std::string samples;  // default: DIR/samples.csv when present
   PlotOptions options;
+  bool true_energy = false;  // draw the dataset's own energy −log p instead of the model's (mixtures)
   bool force = false;
 };
 int plot_command(const PlotRequest& request);
@@ -97,6 +98,9 @@ void refuse_to_overwrite(const std::string& path, bool force);
 /// Throws CliError(kDiverged) with `context` when the chains diverge.
 Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy,
                     int64_t n, Generator& generator, Device device, const std::string& context);
+/// The energy −log p of the dataset a model was trained on, for the mixture datasets (an equal
+/// mixture of N(centre, std²I), float32); throws CliError(kUsageError) for any other data.
+std::shared_ptr<energies::EnergyFunction> dataset_energy(const TrainConfig& config);
 /// Bounding box of 2-D points, widened by 10% of its size on each side.
 std::array<double, 4> padded_box(const Tensor& points);
 

@@ -147,7 +147,7 @@ std::vector<Arrow> score_arrows(const energies::EnergyFunction& energy, const st
   }
   const std::vector<Tensor> parameters = energy.parameters();
   const Device device = parameters.empty() ? Device::CPU : parameters.front().device();
-  const DType dtype = parameters.empty() ? DType::Float64 : parameters.front().dtype();
+  const DType dtype = parameters.empty() ? DType::Float32 : parameters.front().dtype();  // as the heat map
   std::vector<double> score;
   {
     NoGradGuard no_grad;
@@ -292,6 +292,94 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
   canvas.text(bar_left + bar_width + 4, top - 4, label(scale_high), ink, 2);
   canvas.text(bar_left + bar_width + 4, top + plot_height - 12, label(scale_low), ink, 2);
 
+  try {
+    io::write_file_atomically(path, canvas.png());
+  } catch (const std::exception& error) {
+    throw CliError(kIoError, error.what());
+  }
+}
+
+void plot_chart(const std::string& path, const std::vector<ChartSeries>& series, const ChartOptions& options) {
+  const int left = 80, right = 20, top = 56, bottom = 60;
+  const int plot_width = options.width - left - right, plot_height = options.height - top - bottom;
+  // The axes' ranges, in the drawn (possibly logarithmic) coordinates, padded by 5%.
+  const auto to_axis = [](double value, bool log_scale) { return log_scale ? std::log10(value) : value; };
+  double x_low = INFINITY, x_high = -INFINITY, y_low = INFINITY, y_high = -INFINITY;
+  for (const ChartSeries& curve : series) {
+    for (std::size_t i = 0; i < curve.x.size(); ++i) {
+      if ((options.log_x && !(curve.x[i] > 0)) || (options.log_y && !(curve.y[i] > 0))) {
+        throw CliError(kUsageError, "plot_chart: a logarithmic axis needs positive values; '" + curve.label + "' has " +
+                                        label(curve.x[i]) + ", " + label(curve.y[i]));
+      }
+      x_low = std::min(x_low, to_axis(curve.x[i], options.log_x));
+      x_high = std::max(x_high, to_axis(curve.x[i], options.log_x));
+      y_low = std::min(y_low, to_axis(curve.y[i], options.log_y));
+      y_high = std::max(y_high, to_axis(curve.y[i], options.log_y));
+    }
+  }
+  if (!(x_low < x_high) || !(y_low <= y_high)) throw CliError(kUsageError, "plot_chart: nothing to draw");
+  if (y_low == y_high) y_high = y_low + 1;
+  const double x_pad = 0.05 * (x_high - x_low), y_pad = 0.05 * (y_high - y_low);
+  x_low -= x_pad, x_high += x_pad, y_low -= y_pad, y_high += y_pad;
+  const auto pixel_x = [&](double x) { return left + (to_axis(x, options.log_x) - x_low) / (x_high - x_low) * plot_width; };
+  const auto pixel_y = [&](double y) { return top + (y_high - to_axis(y, options.log_y)) / (y_high - y_low) * plot_height; };
+
+  Canvas canvas(options.width, options.height);
+  const Colour ink = {0, 0, 0}, grid = {225, 225, 225};
+  // Ticks at 1, 2, 5 × 10ᵏ (linear) or at the powers of 10 (logarithmic), with grid lines.
+  const auto ticks = [](double low, double high, bool log_scale) {
+    if (!log_scale) return nice_ticks(low, high);
+    std::vector<double> powers;
+    for (double k = std::ceil(low); k <= high; k += 1) powers.push_back(std::pow(10.0, k));
+    return powers;
+  };
+  for (double t : ticks(x_low, x_high, options.log_x)) {
+    const double px = pixel_x(t);
+    canvas.line(px, top, px, top + plot_height, grid);
+    canvas.line(px, top + plot_height, px, top + plot_height + 5, ink);
+    const std::string text = label(t);
+    canvas.text(static_cast<int>(px) - Canvas::text_width(text, 2) / 2, top + plot_height + 9, text, ink, 2);
+  }
+  for (double t : ticks(y_low, y_high, options.log_y)) {
+    const double py = pixel_y(t);
+    canvas.line(left, py, left + plot_width, py, grid);
+    canvas.line(left - 5, py, left, py, ink);
+    const std::string text = label(t);
+    canvas.text(left - 9 - Canvas::text_width(text, 2), static_cast<int>(py) - 6, text, ink, 2);
+  }
+  canvas.rectangle(left - 1, top - 1, left + plot_width + 1, top, ink);
+  canvas.rectangle(left - 1, top + plot_height, left + plot_width + 1, top + plot_height + 1, ink);
+  canvas.rectangle(left - 1, top - 1, left, top + plot_height + 1, ink);
+  canvas.rectangle(left + plot_width, top - 1, left + plot_width + 1, top + plot_height + 1, ink);
+
+  for (const ChartSeries& curve : series) {
+    for (std::size_t i = 0; i < curve.x.size(); ++i) {
+      const double px = pixel_x(curve.x[i]), py = pixel_y(curve.y[i]);
+      if (curve.markers) {
+        canvas.rectangle(static_cast<int>(px) - 3, static_cast<int>(py) - 3, static_cast<int>(px) + 4, static_cast<int>(py) + 4, curve.colour);
+      } else if (i > 0) {
+        canvas.line(pixel_x(curve.x[i - 1]), pixel_y(curve.y[i - 1]), px, py, curve.colour);
+      }
+    }
+  }
+  // Legend, top right: a swatch and the label of each series, in one column.
+  int widest = 0;
+  for (const ChartSeries& curve : series) widest = std::max(widest, Canvas::text_width(curve.label, 2));
+  const int x = options.legend_left ? left + 12 : left + plot_width - widest - 36;
+  int row = top + 8;
+  for (const ChartSeries& curve : series) {
+    canvas.rectangle(x - 4, row - 2, x + widest + 32, row + 18, {255, 255, 255});
+    if (curve.markers) {
+      canvas.rectangle(x + 6, row + 4, x + 13, row + 11, curve.colour);
+    } else {
+      canvas.line(x, row + 7, x + 18, row + 7, curve.colour);
+    }
+    canvas.text(x + 26, row + 1, curve.label, ink, 2);
+    row += 20;
+  }
+  canvas.text(left, 8, options.title, ink, 2);
+  canvas.text(left + plot_width / 2 - Canvas::text_width(options.x_label, 2) / 2, options.height - 24, options.x_label, ink, 2);
+  canvas.text(8, top - 20, options.y_label, ink, 2);
   try {
     io::write_file_atomically(path, canvas.png());
   } catch (const std::exception& error) {

@@ -37,4 +37,22 @@ std::vector<std::array<int, 4>> text_rectangles(const std::string& text);
 void plot_energy(const std::string& path, const energies::EnergyFunction& energy, const std::array<double, 4>& box,
                  const Tensor& data, const Tensor& samples, const PlotOptions& options);
 
+/// One curve of a chart: its points, drawn as a line or as markers, in an RGB colour.
+struct ChartSeries {
+  std::string label;
+  std::array<unsigned char, 3> colour;
+  std::vector<double> x, y;
+  bool markers = false;  // squares at the points instead of a line through them
+};
+
+struct ChartOptions {
+  std::string title, x_label, y_label;
+  bool log_x = false, log_y = false;  // logarithmic axes (every value must then be > 0)
+  int width = 640, height = 480;
+  bool legend_left = false;  // the legend in the top left corner instead of the top right
+};
+
+/// Renders the series on one pair of axes, with a legend, and writes the PNG atomically.
+void plot_chart(const std::string& path, const std::vector<ChartSeries>& series, const ChartOptions& options);
+
 }  // namespace ebm::tools
