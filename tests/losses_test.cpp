@@ -743,3 +743,29 @@ TEST_CASE("losses refuse bad input with clear messages — a non-finite loss is 
     CHECK(std::isinf(error.metrics.at("pos_energy")));
   }
 }
+
+TEST_CASE("Hutchinson's variance per probe: 2‖H‖²_F (Gaussian), 2Σ_{i≠j}H_ij² (Rademacher), 2D/(D+2)(‖H‖²_F − (tr H)²/D) (sphere)") {
+  // The H of docs/figures.md, whose chart sets these closed forms against measurements.
+  const int64_t d = 3, repetitions = 20000;
+  const Tensor h = tensor({2, 0.8, 0.3, 0.8, 1, 0.5, 0.3, 0.5, 1.5}, {d, d}, DType::Float64);
+  const double frobenius = 4 + 0.64 * 2 + 0.09 * 2 + 1 + 0.25 * 2 + 2.25, trace = 4.5;
+  const double gaussian = 2 * frobenius, rademacher = 2 * (0.64 * 2 + 0.09 * 2 + 0.25 * 2),
+               sphere = 2.0 * 3 / 5 * (frobenius - trace * trace / 3);
+  CHECK(gaussian == doctest::Approx(18.42));
+  CHECK(rademacher == doctest::Approx(3.92));
+  CHECK(sphere == doctest::Approx(2.952));
+  Generator generator(21);
+  const Tensor points = zeros({repetitions, d}, DType::Float64);
+  for (const auto& [projection, expected] : std::vector<std::pair<Projection, double>>{
+           {Projection::Gaussian, gaussian}, {Projection::Rademacher, rademacher}, {Projection::Sphere, sphere}}) {
+    CAPTURE(expected);
+    const Tensor v = select(draw_projections(points, 1, projection, generator), 0, 0);  // [R, D]
+    const std::vector<double> forms = sum(matmul(v, h) * v, 1).to_vector();     // vᵀHv
+    double mean = 0, variance = 0;
+    for (double q : forms) mean += q / static_cast<double>(repetitions);
+    for (double q : forms) variance += (q - mean) * (q - mean) / static_cast<double>(repetitions - 1);
+    CHECK(mean == doctest::Approx(trace).epsilon(0.05));
+    // The sample variance of a quadratic form has a heavy tail: 15% is about 5 standard errors here.
+    CHECK(variance == doctest::Approx(expected).epsilon(0.15));
+  }
+}
