@@ -1,5 +1,6 @@
-// ebm: energy-based models in C++. One include for the whole public API (README.md has a tour
-// of it; the api_*_test.cpp suites compile every documented call shape as written).
+// ebm: energy-based models in C++. One include for the whole public API: docs/api.md is its
+// reference and README.md has a tour of it; the api_*_test.cpp suites compile every documented
+// call shape as written.
 #pragma once
 
 #include "engine/autograd/anomaly.hpp"

@@ -230,6 +230,24 @@ Example contrastive_divergence() {
   return example;
 }
 
+Example maximum_likelihood() {
+  Example example{"mle", {}};
+  auto energy = quadratic();
+  const Tensor x = data();
+  const Point n1 = {0, 0}, n2 = {2, -1};
+  MLELoss loss(energy);
+  const LossOutput output = loss(x, tensor({n1[0], n1[1], n2[0], n2[1]}, {2, 2}, DType::Float64));
+  output.loss.backward();
+  const double positive = (energy_by_hand(kX1) + energy_by_hand(kX2)) / 2, negative = (energy_by_hand(n1) + energy_by_hand(n2)) / 2;
+  CHECK(output.loss.item() == doctest::Approx(positive - negative).epsilon(1e-12));
+  example.add("J = mean E(x⁺) − mean E(x⁻)", output.loss.item());
+  // ∂J/∂μ = mean −P(x⁺ − μ) − mean −P(x⁻ − μ) = P(mean x⁻ − mean x⁺).
+  const Point difference = {(n1[0] + n2[0] - kX1[0] - kX2[0]) / 2, (n1[1] + n2[1] - kX1[1] - kX2[1]) / 2};
+  check_point(energy->parameters()[0].grad().to_vector(), precision_times(difference));
+  example.add("∂J/∂μ = P(mean x⁻ − mean x⁺)", energy->parameters()[0].grad().to_vector());
+  return example;
+}
+
 Example unadjusted_langevin() {
   Example example{"ula", {}};
   const double eta = 0.1;
@@ -326,9 +344,9 @@ Example annealed_langevin() {
 }
 
 std::vector<Example> all_examples() {
-  return {score_matching(), hutchinson(), sliced_score_matching(), denoising_score_matching(), noise_contrastive_estimation(),
-          contrastive_divergence(), unadjusted_langevin(), metropolis_adjusted_langevin(), hamiltonian_monte_carlo(),
-          annealed_langevin()};
+  return {score_matching(), hutchinson(), sliced_score_matching(), denoising_score_matching(),
+          noise_contrastive_estimation(), contrastive_divergence(), maximum_likelihood(), unadjusted_langevin(),
+          metropolis_adjusted_langevin(), hamiltonian_monte_carlo(), annealed_langevin()};
 }
 
 std::string format_value(const std::vector<double>& value) {
