@@ -17,13 +17,13 @@ enum class LaplacianRoute { Fastest, Backward, Forward };
 
 struct SMOptions {
   TraceMethod method = TraceMethod::Exact;
-  /// Exact: the route to ΔE.
-  LaplacianRoute route = LaplacianRoute::Fastest;
   /// Hutchinson: the number M of probe vectors per point.
   int64_t n_probes = 1;
   /// Hutchinson: the probe distribution (Rademacher has the smallest variance).
   Projection probe = Projection::Rademacher;
   Generator* generator = nullptr;  // nullptr: default_generator()
+  /// Exact: the route to ΔE. Last, so that SMOptions{method, n_probes} keeps its meaning.
+  LaplacianRoute route = LaplacianRoute::Fastest;
 };
 
 /// J = mean[½‖∇E(x)‖² − ΔE(x)], which equals ½E‖s_θ − ∇log p_data‖² up to a constant, with the

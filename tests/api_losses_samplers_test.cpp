@@ -42,6 +42,7 @@ TEST_CASE("API.md losses section: names and call shapes") {
   CDOptions cd_options{.sampler = nullptr, .n_steps = 10, .alpha = 1.0, .persistent = false, .buffer_size = 10000};
   NCEOptions nce_options{.noise = nullptr, .noise_ratio = 1.0, .log_partition = 0.0, .learn_partition = true};
   SMOptions sm_options{.method = TraceMethod::Exact, .n_probes = 1};
+  [[maybe_unused]] SMOptions sm_positional{TraceMethod::Hutchinson, 4};  // the contract's fields, in its order
   DSMOptions dsm_options{.sigmas = {0.1}, .weight_by_sigma_squared = true};
   SSMOptions ssm_options{.n_projections = 1, .projection = Projection::Gaussian, .variance_reduced = false};
   // Regularization: R(θ) = Σ|θ| (L1) or Σθ² (L2); none for None.

@@ -126,7 +126,7 @@ Step run_step(const ExplainRequest& request, losses::LaplacianRoute route, const
   auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, request.hidden, request.hidden, 1},
                                                       nn::Activation::SiLU, generator, DType::Float64);
   std::unique_ptr<losses::Loss> loss =
-      request.loss == "sm" ? std::make_unique<losses::ScoreMatchingLoss>(energy, losses::SMOptions{.route = route, .generator = &generator})
+      request.loss == "sm" ? std::make_unique<losses::ScoreMatchingLoss>(energy, losses::SMOptions{.generator = &generator, .route = route})
                            : make_configured_loss(config, energy, data, generator);
   Step step;
   {

@@ -55,6 +55,13 @@ class Canvas {
       for (int x = x0; x < x1; ++x) set(x, y, c);
     }
   }
+  /// A one-pixel frame just outside the area width × height at (left, top).
+  void frame(int left, int top, int width, int height, Colour c) {
+    rectangle(left - 1, top - 1, left + width + 1, top, c);
+    rectangle(left - 1, top + height, left + width + 1, top + height + 1, c);
+    rectangle(left - 1, top - 1, left, top + height + 1, c);
+    rectangle(left + width, top - 1, left + width + 1, top + height + 1, c);
+  }
   /// Text with its top-left corner at (x, y), scaled ×scale.
   void text(int x, int y, const std::string& text, Colour c, int scale = 1) {
     for (const auto& [left, top, right, bottom] : text_rectangles(text)) {
@@ -126,6 +133,14 @@ std::vector<double> nice_ticks(double low, double high) {
   return ticks;
 }
 
+/// Points [N, 2] from flat (x, y) pairs, float32 on the device of the energy's parameters, as the
+/// plots evaluate energies.
+Tensor plot_points(const energies::EnergyFunction& energy, std::vector<double> coordinates) {
+  const std::vector<Tensor> parameters = energy.parameters();
+  const auto count = static_cast<int64_t>(coordinates.size() / 2);
+  return tensor(std::move(coordinates), {count, 2}, DType::Float32, parameters.empty() ? Device::CPU : parameters.front().device());
+}
+
 std::string label(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", value);
@@ -145,13 +160,10 @@ std::vector<Arrow> score_arrows(const energies::EnergyFunction& energy, const st
       coordinates.push_back(box[3] - (row + 0.5) / rows * (box[3] - box[2]));
     }
   }
-  const std::vector<Tensor> parameters = energy.parameters();
-  const Device device = parameters.empty() ? Device::CPU : parameters.front().device();
-  const DType dtype = parameters.empty() ? DType::Float32 : parameters.front().dtype();  // as the heat map
   std::vector<double> score;
   {
     NoGradGuard no_grad;
-    score = energy.score(tensor(coordinates, {static_cast<int64_t>(rows) * columns, 2}, dtype, device)).to_vector();
+    score = energy.score(plot_points(energy, std::move(coordinates))).to_vector();
   }
   // The score in pixels per unit of x and y (y points down in the image).
   const double x_scale = width / (box[1] - box[0]), y_scale = height / (box[3] - box[2]);
@@ -207,12 +219,9 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
       }
     }
     const int64_t total = static_cast<int64_t>(plot_width) * plot_height;
-    const std::vector<Tensor> parameters = energy.parameters();
-    const Device device = parameters.empty() ? Device::CPU : parameters.front().device();  // where the energy lives
     for (int64_t first = 0; first < total; first += 16384) {
       const int64_t count = std::min<int64_t>(16384, total - first);
-      const Tensor points = tensor(std::vector<double>(coordinates.begin() + 2 * first, coordinates.begin() + 2 * (first + count)),
-                                   {count, 2}, DType::Float32, device);
+      const Tensor points = plot_points(energy, std::vector<double>(coordinates.begin() + 2 * first, coordinates.begin() + 2 * (first + count)));
       const std::vector<double> values = energy(points).to_vector();
       field.insert(field.end(), values.begin(), values.end());
     }
@@ -264,10 +273,7 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
 
   // Frame, ticks and labels.
   const Colour ink = {0, 0, 0};
-  canvas.rectangle(left - 1, top - 1, left + plot_width + 1, top, ink);
-  canvas.rectangle(left - 1, top + plot_height, left + plot_width + 1, top + plot_height + 1, ink);
-  canvas.rectangle(left - 1, top - 1, left, top + plot_height + 1, ink);
-  canvas.rectangle(left + plot_width, top - 1, left + plot_width + 1, top + plot_height + 1, ink);
+  canvas.frame(left, top, plot_width, plot_height, ink);
   for (double t : nice_ticks(x_min, x_max)) {
     const int px = pixel_of(t, y_min)[0];
     canvas.rectangle(px, top + plot_height, px + 1, top + plot_height + 6, ink);
@@ -347,10 +353,7 @@ void plot_chart(const std::string& path, const std::vector<ChartSeries>& series,
     const std::string text = label(t);
     canvas.text(left - 9 - Canvas::text_width(text, 2), static_cast<int>(py) - 6, text, ink, 2);
   }
-  canvas.rectangle(left - 1, top - 1, left + plot_width + 1, top, ink);
-  canvas.rectangle(left - 1, top + plot_height, left + plot_width + 1, top + plot_height + 1, ink);
-  canvas.rectangle(left - 1, top - 1, left, top + plot_height + 1, ink);
-  canvas.rectangle(left + plot_width, top - 1, left + plot_width + 1, top + plot_height + 1, ink);
+  canvas.frame(left, top, plot_width, plot_height, ink);
 
   for (const ChartSeries& curve : series) {
     for (std::size_t i = 0; i < curve.x.size(); ++i) {
