@@ -1,5 +1,7 @@
 #include "energies/mlp_energy.hpp"
 
+#include <cmath>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 
@@ -17,38 +19,81 @@ std::vector<int64_t> checked_sizes(std::vector<int64_t> sizes) {
   return sizes;
 }
 
+FourierFeatures checked_features(FourierFeatures features) {
+  if (features.count < 0 || !(std::isfinite(features.scale) && features.scale > 0)) {
+    throw std::invalid_argument("MLPEnergy: Fourier features need a count ≥ 0 (0: none) and a finite scale > 0, got count " +
+                                std::to_string(features.count) + " and scale " + std::to_string(features.scale));
+  }
+  return features;
+}
+
+/// B [F, D] with entries N(0, scale²); undefined when F = 0.
+Tensor draw_frequencies(int64_t dimension, FourierFeatures features, Generator& generator, DType dtype, Device device) {
+  if (checked_features(features).count == 0) return Tensor();
+  return (randn({features.count, dimension}, generator, dtype) * features.scale).to(device);
+}
+
+/// The network's sizes: x's width replaced by what the network sees, plus extra columns.
+std::vector<int64_t> network_sizes(std::vector<int64_t> sizes, int64_t extra_inputs, FourierFeatures features) {
+  sizes = checked_sizes(std::move(sizes));
+  sizes.front() += 2 * features.count + extra_inputs;
+  return sizes;
+}
+
 }  // namespace
 
-MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator, DType dtype, Device device)
-    : network_(checked_sizes(std::move(sizes)), activation, generator, dtype, device) {}
+MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator, DType dtype, Device device,
+                     FourierFeatures features)
+    : MLPEnergy(std::move(sizes), 0, activation, generator, dtype, device, features) {}
+
+MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, int64_t extra_inputs, nn::Activation activation, Generator& generator, DType dtype,
+                     Device device, FourierFeatures features)
+    : dimension_(checked_sizes(sizes).front()),
+      frequencies_(draw_frequencies(dimension_, features, generator, dtype, device)),
+      network_(network_sizes(std::move(sizes), extra_inputs, features), activation, generator, dtype, device) {}
 
 MLPEnergy& MLPEnergy::to(Device device) {
   network_.to(device);
+  if (frequencies_.defined()) frequencies_ = frequencies_.to(device);
   return *this;
 }
 
 void MLPEnergy::check_input(const Tensor& x) const {
-  const int64_t d = network_.sizes().front();
-  if (!x.defined() || x.dim() != 2 || x.size(1) != d) {
-    throw std::invalid_argument("MLPEnergy: expects points of shape [N, " + std::to_string(d) + "], got " +
+  if (!x.defined() || x.dim() != 2 || x.size(1) != dimension_) {
+    throw std::invalid_argument("MLPEnergy: expects points of shape [N, " + std::to_string(dimension_) + "], got " +
                                 (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")) +
                                 (x.defined() && x.dim() == 2 ? " (D = " + std::to_string(x.size(1)) + ")" : std::string()));
   }
 }
 
-Tensor MLPEnergy::energy(const Tensor& x) const {
+int64_t MLPEnergy::input_width() const { return dimension_ + (frequencies_.defined() ? 2 * frequencies_.size(0) : 0); }
+
+Tensor MLPEnergy::network_input(const Tensor& x) const {
   check_input(x);
-  return reshape(network_(x), {-1});
+  if (!frequencies_.defined()) return x;
+  const TermScope term("γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]");
+  const Tensor u = matmul(x, frequencies_, false, true) * (2 * std::numbers::pi);
+  return cat({x, cos(u), sin(u)}, 1);
 }
+
+Tensor MLPEnergy::gradient_through_input(const Tensor& x, const Tensor& input_gradient) const {
+  if (!frequencies_.defined()) return input_gradient;
+  const int64_t d = dimension_, count = frequencies_.size(0);
+  const Tensor u = matmul(x, frequencies_, false, true) * (2 * std::numbers::pi);
+  const Tensor along_u = slice(input_gradient, 1, d + count, d + 2 * count) * cos(u) - slice(input_gradient, 1, d, d + count) * sin(u);
+  return slice(input_gradient, 1, 0, d) + matmul(along_u, frequencies_) * (2 * std::numbers::pi);
+}
+
+Tensor MLPEnergy::energy(const Tensor& x) const { return reshape(network_(network_input(x)), {-1}); }
 
 std::pair<Tensor, Tensor> MLPEnergy::energy_and_gradient(const Tensor& x) const {
   if (derivatives_recorded(*this, x)) return EnergyFunction::energy_and_gradient(x);
-  check_input(x);
-  const auto [output, gradient] = network_.output_and_input_gradient(x);
-  return {reshape(output, {-1}), gradient};
+  const auto [output, gradient] = network_.output_and_input_gradient(network_input(x));
+  return {reshape(output, {-1}), gradient_through_input(x, gradient)};
 }
 
 std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) const {
+  if (frequencies_.defined()) return gradient_and_laplacian_along_units(x);
   check_input(x);
   const TermScope term("∇ₓE and ΔE carried forward through the network (forward Laplacian)");
   const nn::OutputDerivatives derivatives = network_.forward_laplacian(x);
@@ -56,11 +101,39 @@ std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) con
   return {transpose(reshape(derivatives.first, {x.size(1), x.size(0)})), reshape(derivatives.second, {-1})};
 }
 
-std::pair<Tensor, Tensor> MLPEnergy::directional_derivatives(const Tensor& x, const Tensor& directions) const {
+std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian_along_units(const Tensor& x) const {
+  // Along the D unit vectors of x: the first derivatives are ∇ₓE, the second ones sum to ΔₓE.
+  check_input(x);
+  const TermScope term("∇ₓE and ΔE carried forward along the D unit vectors");
+  const int64_t n = x.size(0), d = x.size(1);
+  std::vector<double> units(static_cast<std::size_t>(d * d), 0.0);
+  for (int64_t k = 0; k < d; ++k) units[static_cast<std::size_t>(k * d + k)] = 1.0;
+  const Tensor directions = expand(tensor(units, {d, 1, d}, x.dtype()).to(x.device()), {d, n, d});
+  const auto [first, laplacian] = directional_derivatives(x, directions);
+  return {transpose(first), laplacian};
+}
+
+Tensor MLPEnergy::input_jet(const Tensor& x, const Tensor& directions) const {
   check_input(x);
   check_directions("MLPEnergy::directional_derivatives", x, directions);
+  const int64_t m = directions.size(0), n = x.size(0), d = x.size(1);
+  const Tensor x_jet = cat({unsqueeze(x, 0), directions, zeros({1, n, d}, x.dtype(), x.device())}, 0);
+  if (!frequencies_.defined()) return x_jet;
+  const double two_pi = 2 * std::numbers::pi;
+  const Tensor u = matmul(x, frequencies_, false, true) * two_pi;                                        // [N, F]
+  const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), frequencies_, false, true) * two_pi,  // [M, N, F]
+                            {m, n, frequencies_.size(0)});
+  const Tensor du_squared = unsqueeze(sum(square(du), 0), 0);                                          // [1, N, F]
+  const Tensor cos_u = unsqueeze(cos(u), 0), sin_u = unsqueeze(sin(u), 0);
+  const Tensor cos_jet = cat({cos_u, -sin_u * du, -cos_u * du_squared}, 0);
+  const Tensor sin_jet = cat({sin_u, cos_u * du, -sin_u * du_squared}, 0);
+  return cat({x_jet, cos_jet, sin_jet}, 2);
+}
+
+std::pair<Tensor, Tensor> MLPEnergy::directional_derivatives(const Tensor& x, const Tensor& directions) const {
+  const Tensor jet = input_jet(x, directions);
   const TermScope term("vᵀ∇E and vᵀ(∇²E)v carried forward through the network");
-  const nn::OutputDerivatives derivatives = network_.forward_directional(x, directions);
+  const nn::OutputDerivatives derivatives = network_.forward_jet(jet);
   return {reshape(derivatives.first, {directions.size(0), x.size(0)}), reshape(derivatives.second, {-1})};
 }
 

@@ -8,18 +8,10 @@
 #include "engine/ops.hpp"
 
 namespace ebm::energies {
-namespace {
-
-std::vector<int64_t> with_level_input(std::vector<int64_t> sizes) {
-  if (!sizes.empty()) sizes.front() += 1;
-  return sizes;
-}
-
-}  // namespace
 
 NoiseConditionalMLPEnergy::NoiseConditionalMLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator,
-                                                     DType dtype, Device device)
-    : MLPEnergy(with_level_input(std::move(sizes)), activation, generator, dtype, device) {}
+                                                     DType dtype, Device device, FourierFeatures features)
+    : MLPEnergy(std::move(sizes), 1, activation, generator, dtype, device, features) {}
 
 void NoiseConditionalMLPEnergy::set_noise_level(double sigma) {
   if (!(std::isfinite(sigma) && sigma > 0)) {
@@ -28,21 +20,9 @@ void NoiseConditionalMLPEnergy::set_noise_level(double sigma) {
   sigma_ = sigma;
 }
 
-void NoiseConditionalMLPEnergy::check_points(const Tensor& x) const {
-  const int64_t d = network().sizes().front() - 1;
-  if (!x.defined() || x.dim() != 2 || x.size(1) != d) {
-    throw std::invalid_argument("NoiseConditionalMLPEnergy: expects points of shape [N, " + std::to_string(d) + "], got " +
-                                (x.defined() ? shape_string(x.shape()) : std::string("an undefined tensor")));
-  }
-}
-
 Tensor NoiseConditionalMLPEnergy::with_level(const Tensor& x) const {
-  check_points(x);
-  return cat({x, zeros_like(slice(x, 1, 0, 1)) + std::log(sigma_)}, 1);
-}
-
-Tensor NoiseConditionalMLPEnergy::with_fixed_level(const Tensor& directions) {
-  return cat({directions, zeros_like(slice(directions, 2, 0, 1))}, 2);
+  const Tensor input = network_input(x);
+  return cat({input, zeros_like(slice(x, 1, 0, 1)) + std::log(sigma_)}, 1);
 }
 
 Tensor NoiseConditionalMLPEnergy::energy(const Tensor& x) const { return reshape(network()(with_level(x)), {-1}) / sigma_; }
@@ -50,26 +30,20 @@ Tensor NoiseConditionalMLPEnergy::energy(const Tensor& x) const { return reshape
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::energy_and_gradient(const Tensor& x) const {
   if (derivatives_recorded(*this, x)) return EnergyFunction::energy_and_gradient(x);
   const auto [output, gradient] = network().output_and_input_gradient(with_level(x));
-  return {reshape(output, {-1}) / sigma_, slice(gradient, 1, 0, x.size(1)) / sigma_};
+  return {reshape(output, {-1}) / sigma_, gradient_through_input(x, slice(gradient, 1, 0, input_width())) / sigma_};
 }
 
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::gradient_and_laplacian(const Tensor& x) const {
-  // Along the D unit vectors of x: the first derivatives are ∇ₓE, the second ones sum to ΔₓE.
-  check_points(x);
-  const TermScope term("∇ₓE and ΔE carried forward along the D unit vectors");
-  const int64_t n = x.size(0), d = x.size(1);
-  std::vector<double> units(static_cast<std::size_t>(d * d), 0.0);
-  for (int64_t k = 0; k < d; ++k) units[static_cast<std::size_t>(k * d + k)] = 1.0;
-  const Tensor directions = expand(tensor(units, {d, 1, d}, x.dtype()).to(x.device()), {d, n, d});
-  const auto [first, laplacian] = directional_derivatives(x, directions);
-  return {transpose(first), laplacian};
+  return gradient_and_laplacian_along_units(x);
 }
 
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::directional_derivatives(const Tensor& x, const Tensor& directions) const {
-  const Tensor input = with_level(x);
-  check_directions("NoiseConditionalMLPEnergy::directional_derivatives", x, directions);
+  const Tensor jet = input_jet(x, directions);
+  // The level's column: log σ in the value, 0 in every derivative (σ is held fixed).
+  const int64_t slices = jet.size(0), n = jet.size(1);
+  const Tensor level = cat({zeros({1, n, 1}, x.dtype(), x.device()) + std::log(sigma_), zeros({slices - 1, n, 1}, x.dtype(), x.device())}, 0);
   const TermScope term("vᵀ∇E and vᵀ(∇²E)v carried forward through the network");
-  const nn::OutputDerivatives derivatives = network().forward_directional(input, with_fixed_level(directions));
+  const nn::OutputDerivatives derivatives = network().forward_jet(cat({jet, level}, 2));
   return {reshape(derivatives.first, {directions.size(0), x.size(0)}) / sigma_, reshape(derivatives.second, {-1}) / sigma_};
 }
 

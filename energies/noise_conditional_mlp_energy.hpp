@@ -12,10 +12,11 @@ namespace ebm::energies {
 
 class NoiseConditionalMLPEnergy : public MLPEnergy, public NoiseConditional {
  public:
-  /// sizes = {D, hidden…, 1}, as MLPEnergy; the network's input is D + 1 wide. The noise level
-  /// starts at σ = 1.
+  /// sizes = {D, hidden…, 1}, as MLPEnergy; the network's input is one column wider than x (or
+  /// than γ(x) with Fourier features). The noise level starts at σ = 1.
   NoiseConditionalMLPEnergy(std::vector<int64_t> sizes, nn::Activation activation = nn::Activation::SiLU,
-                            Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU);
+                            Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU,
+                            FourierFeatures features = {});
   /// Makes energy(x) = MLP([x, log sigma])/sigma; throws std::invalid_argument unless sigma is
   /// finite and > 0.
   void set_noise_level(double sigma) override;
@@ -28,12 +29,8 @@ class NoiseConditionalMLPEnergy : public MLPEnergy, public NoiseConditional {
   std::pair<Tensor, Tensor> directional_derivatives(const Tensor& x, const Tensor& directions) const override;
 
  private:
-  /// Throws std::invalid_argument unless x is [N, D] with the network's D.
-  void check_points(const Tensor& x) const;
-  /// [x, log σ] for x [N, D], checked.
+  /// [x, log σ] (or [γ(x), log σ]) for x [N, D], checked.
   Tensor with_level(const Tensor& x) const;
-  /// Directions [M, N, D] with a zero column appended: derivatives along them hold σ's input fixed.
-  static Tensor with_fixed_level(const Tensor& directions);
 
   double sigma_ = 1.0;
 };

@@ -111,11 +111,21 @@ OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& direct
                                 ", " + std::to_string(x.size(1)) + "] for x " + shape_string(x.shape()) + ", got " +
                                 (directions.defined() ? shape_string(directions.shape()) : std::string("an undefined tensor")));
   }
-  // The first layer's products of the packed input jet (x, v₁ … v_M, 0): one product.
-  const int64_t slices = directions.size(0) + 2;
-  const int64_t n = x.size(0);
-  const Tensor inputs = cat({unsqueeze(x, 0), directions, zeros({1, n, x.size(1)}, x.dtype(), x.device())}, 0);
-  return propagate_derivatives(reshape(matmul(reshape(inputs, {slices * n, x.size(1)}), first.weight()), {slices, n, sizes_[1]}));
+  // The packed input jet (x, v₁ … v_M, 0): x is linear in itself.
+  return forward_jet(cat({unsqueeze(x, 0), directions, zeros({1, x.size(0), x.size(1)}, x.dtype(), x.device())}, 0));
+}
+
+OutputDerivatives MLP::forward_jet(const Tensor& input_jet) const {
+  if (!input_jet.defined() || input_jet.dim() != 3 || input_jet.size(0) < 3 || input_jet.size(2) != sizes_.front()) {
+    throw std::invalid_argument("MLP::forward_jet: expects an input jet of shape [M + 2, N, " + std::to_string(sizes_.front()) +
+                                "] with M ≥ 1, got " +
+                                (input_jet.defined() ? shape_string(input_jet.shape()) : std::string("an undefined tensor")));
+  }
+  // The first layer's products of every slice: one product.
+  const int64_t slices = input_jet.size(0);
+  const int64_t n = input_jet.size(1);
+  return propagate_derivatives(
+      reshape(matmul(reshape(input_jet, {slices * n, sizes_.front()}), layers_.front().weight()), {slices, n, sizes_[1]}));
 }
 
 OutputDerivatives MLP::propagate_derivatives(Tensor products) const {

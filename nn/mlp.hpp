@@ -60,6 +60,10 @@ class MLP {
   /// The output with its derivatives along directions v [M, N, D] (x [N, D]; other shapes are
   /// refused with std::invalid_argument), propagated forward the same way: M + 2 products per layer.
   OutputDerivatives forward_directional(const Tensor& x, const Tensor& directions) const;
+  /// The same for an input that is itself a function of the points: its packed jet [M + 2, N, D]
+  /// holds the input, its M directional derivatives and the sum of its M second directional
+  /// derivatives (0 for an input linear in the points, as forward_directional's).
+  OutputDerivatives forward_jet(const Tensor& input_jet) const;
   /// For a network with one output: y [N, 1] and its input gradient ∂y/∂x [N, D], from the forward
   /// pass and one backward pass derived by hand (∂y/∂hₗ₋₁ = W_Lᵀ, then gᵢ₋₁ = (gᵢ·σ′(aᵢ))Wᵢᵀ down
   /// the hidden layers; docs/energies.md), with nothing recorded: neither result is differentiable.

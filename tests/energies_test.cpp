@@ -635,3 +635,103 @@ TEST_CASE("NoiseConditionalMLPEnergy is MLP([x, log σ])/σ, and its fast deriva
   CHECK_THROWS_WITH_AS(energy(zeros({4, 3}, DType::Float64)), doctest::Contains("[N, 2]"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(energy.gradient_and_laplacian(Tensor()), doctest::Contains("undefined"), std::invalid_argument);
 }
+
+namespace {
+
+/// γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ] for every row of x [N, D], computed entry by entry from B [F, D].
+Tensor fourier_features_by_hand(const Tensor& x, const Tensor& frequencies) {
+  const int64_t n = x.size(0), d = x.size(1), f = frequencies.size(0);
+  const std::vector<double> points = x.to_vector(), b = frequencies.to_vector();
+  std::vector<double> features;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<double> cosines, sines;
+    for (int64_t k = 0; k < f; ++k) {
+      double u = 0;
+      for (int64_t j = 0; j < d; ++j) u += 2 * std::numbers::pi * points[i * d + j] * b[k * d + j];
+      cosines.push_back(std::cos(u));
+      sines.push_back(std::sin(u));
+    }
+    features.insert(features.end(), points.begin() + i * d, points.begin() + (i + 1) * d);
+    features.insert(features.end(), cosines.begin(), cosines.end());
+    features.insert(features.end(), sines.begin(), sines.end());
+  }
+  return tensor(features, {n, d + 2 * f}, DType::Float64);
+}
+
+/// An energy's fast derivatives (unrecorded gradient, forward Laplacian and directional derivatives)
+/// against the tape's backward passes, in value and in the parameter gradients of the objectives
+/// that use them.
+void check_fast_derivatives(const EnergyFunction& energy, const Tensor& x, const Tensor& directions) {
+  const auto [fast_energy, fast_gradient] = energy.energy_and_gradient(x);
+  const Tensor recorded_x = x.detach().requires_grad_(true);
+  const Tensor recorded_gradient = grad(sum(energy(recorded_x)), {recorded_x})[0];
+  CHECK(max_relative_error(fast_energy.to_vector(), energy(x).to_vector()) < 1e-14);
+  CHECK(max_relative_error(fast_gradient.to_vector(), recorded_gradient.to_vector()) < 1e-12);
+  const auto [gradient, laplacian] = energy.gradient_and_laplacian(x);
+  const auto [backward_gradient, backward_laplacian] = energy.EnergyFunction::gradient_and_laplacian(x);
+  CHECK(max_relative_error(gradient.to_vector(), backward_gradient.to_vector()) < 1e-12);
+  CHECK(max_relative_error(laplacian.to_vector(), backward_laplacian.to_vector()) < 1e-12);
+  const auto sm = [](const Tensor& g, const Tensor& l) { return mean(0.5 * sum(square(g), 1) - l); };
+  check_same_parameter_gradients(sm(gradient, laplacian), sm(backward_gradient, backward_laplacian), energy.parameters());
+  const auto [first, second] = energy.directional_derivatives(x, directions);
+  const auto [backward_first, backward_second] = energy.EnergyFunction::directional_derivatives(x, directions);
+  CHECK(max_relative_error(first.to_vector(), backward_first.to_vector()) < 1e-12);
+  CHECK(max_relative_error(second.to_vector(), backward_second.to_vector()) < 1e-12);
+  const auto ssm = [](const Tensor& f, const Tensor& s) { return mean(0.5 * mean(square(f), 0) - 0.5 * s); };
+  check_same_parameter_gradients(ssm(first, second), ssm(backward_first, backward_second), energy.parameters());
+}
+
+}  // namespace
+
+TEST_CASE("MLPEnergy with Fourier features: E = MLP([x, cos 2πxBᵀ, sin 2πxBᵀ]), B ~ N(0, scale²), derivatives through γ") {
+  Generator generator(41);
+  const MLPEnergy energy({2, 9, 6, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 5, .scale = 1.5});
+  CHECK(energy.network().sizes().front() == 2 + 2 * 5);
+  REQUIRE(energy.frequencies().shape() == Shape{5, 2});
+  CHECK(energy.parameters().size() == 6);  // B is fixed, not learned
+  const Tensor x = sample_input({4, 2}, -1.5, 1.5, {}, 42);
+  const Tensor by_hand = reshape(energy.network()(fourier_features_by_hand(x, energy.frequencies())), {-1});
+  CHECK(max_relative_error(energy(x).to_vector(), by_hand.to_vector()) < 1e-13);
+  check_fast_derivatives(energy, x, sample_input({3, 4, 2}, -1, 1, {}, 43));
+  // Gradients and gradients of gradients through γ, in x and in the parameters.
+  std::string failure;
+  const auto e_of = [&energy](const std::vector<Tensor>& inputs) { return energy(inputs[0]); };
+  CHECK_MESSAGE(gradcheck(e_of, {x.detach().requires_grad_(true)}, {.failure = &failure}), failure);
+  CHECK_MESSAGE(gradgradcheck(e_of, {x.detach().requires_grad_(true)}, {.failure = &failure}), failure);
+  // The same seed draws the same frequencies (model files redraw them); their std is the scale.
+  Generator again(41);
+  CHECK(MLPEnergy({2, 9, 6, 1}, nn::Activation::SiLU, again, DType::Float64, Device::CPU, {.count = 5, .scale = 1.5}).frequencies().to_vector() ==
+        energy.frequencies().to_vector());
+  const std::vector<double> wide = MLPEnergy({2, 4, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 2000, .scale = 3})
+                                       .frequencies().to_vector();
+  double sum_of_squares = 0;
+  for (double b : wide) sum_of_squares += b * b;
+  CHECK(std::sqrt(sum_of_squares / static_cast<double>(wide.size())) == doctest::Approx(3).epsilon(0.03));
+  CHECK_THROWS_WITH_AS(MLPEnergy({2, 4, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = -1}),
+                       doctest::Contains("count ≥ 0"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(MLPEnergy({2, 4, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 3, .scale = 0}),
+                       doctest::Contains("finite scale > 0"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(energy(zeros({4, 3}, DType::Float64)), doctest::Contains("[N, 2]"), std::invalid_argument);
+}
+
+TEST_CASE("NoiseConditionalMLPEnergy with Fourier features: E = MLP([γ(x), log σ])/σ, fast derivatives equal the recorded ones") {
+  Generator generator(44);
+  NoiseConditionalMLPEnergy energy({2, 8, 5, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 4, .scale = 2});
+  CHECK(energy.network().sizes().front() == 2 + 2 * 4 + 1);
+  const Tensor x = sample_input({4, 2}, -1.5, 1.5, {}, 45);
+  for (const double sigma : {0.05, 2.0}) {
+    CAPTURE(sigma);
+    energy.set_noise_level(sigma);
+    const Tensor input = cat({fourier_features_by_hand(x, energy.frequencies()), full({4, 1}, std::log(sigma), DType::Float64)}, 1);
+    CHECK(max_relative_error(energy(x).to_vector(), (reshape(energy.network()(input), {-1}) / sigma).to_vector()) < 1e-13);
+    check_fast_derivatives(energy, x, sample_input({2, 4, 2}, -1, 1, {}, 46));
+  }
+}
+
+TEST_CASE("MLP::forward_jet refuses a jet that does not fit the network") {
+  Generator generator(47);
+  const nn::MLP network({3, 4, 1}, nn::Activation::SiLU, generator, DType::Float64);
+  CHECK_THROWS_WITH_AS(network.forward_jet(zeros({2, 5, 3}, DType::Float64)), doctest::Contains("[M + 2, N, 3] with M ≥ 1"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(network.forward_jet(zeros({3, 5, 2}, DType::Float64)), doctest::Contains("got [3, 5, 2]"), std::invalid_argument);
+}

@@ -85,6 +85,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     t.add_option("--hidden", c.hidden, "width of each hidden layer")->capture_default_str()->check(whole_number(1, 65536));
     t.add_option("--depth", c.depth, "number of hidden layers")->capture_default_str()->check(whole_number(1, 64));
     t.add_option("--activation", c.activation, "relu, tanh, sigmoid, softplus or silu")->capture_default_str();
+    t.add_option("--fourier-features", c.fourier_features,
+                 "random Fourier features: the network sees γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ] instead of x (0: none; default: from the data)")
+        ->check(whole_number(0, 4096));
+    t.add_option("--fourier-scale", c.fourier_scale, "the std of the Fourier frequencies B, in cycles per unit of x (default: from the data)")
+        ->check(real_number(0, false));
     t.add_option("--seed", c.seed, "seed of the initialisation, the data and the losses' noise")->capture_default_str();
     t.add_option("--log-every", c.log_every, "steps between rows of log.csv")->capture_default_str()->check(whole_number(1));
     t.add_option("--checkpoint-every", c.checkpoint_every, "steps between checkpoints")->capture_default_str()->check(whole_number(1));

@@ -38,6 +38,8 @@ struct TrainConfig {
   int64_t hidden = 128;
   int64_t depth = 2;
   std::string activation = "silu";
+  int64_t fourier_features = 0;           // F random Fourier features of x (energies::FourierFeatures); 0: x itself
+  double fourier_scale = 1.0;             // the std of their frequencies, cycles per unit of x
   // Loss and its options.
   std::string loss = "dsm";
   bool noise_conditional = true;          // dsm, ssm, sm: E(x; σ) = MLP(x)/σ trained at every level

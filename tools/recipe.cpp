@@ -13,6 +13,8 @@ namespace {
 
 constexpr int64_t annealed_steps_per_level = 100;  // Song & Ermon 2019's T
 constexpr int64_t mala_steps = 1000;
+constexpr int64_t default_fourier_features = 16;
+constexpr double fourier_cycles_across_data = 6;  // the frequencies' std: 6 cycles over the data's largest distance
 
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
 /// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
@@ -43,7 +45,14 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
     if (!was_given("--steps")) c.steps = default_steps(c.loss);
     if (c.conditional_on_noise() && !was_given("--sigma")) c.sigmas = losses::noise_levels_from_data(data, c.noise_levels);
     if (c.loss == "dsm" && c.sigmas.empty()) c.sigmas = {0.1};  // plain DSM: one level, as Vincent 2011
-    const double finest = losses::data_scales(data).finest;
+    const losses::DataScales scales = losses::data_scales(data);
+    const double finest = scales.finest;
+    // Fourier features where they were measured to help (docs/recipes.md): not for ssm and sm,
+    // whose per-level objectives did not converge with them, nor for cd, whose energy away from
+    // the data they filled with spurious wells, nor for --plain.
+    const bool features_help = c.loss == "nce" || c.loss == "pcd" || (c.loss == "dsm" && c.noise_conditional);
+    if (!was_given("--fourier-features") && features_help) c.fourier_features = default_fourier_features;
+    if (!was_given("--fourier-scale") && scales.largest > 0) c.fourier_scale = fourier_cycles_across_data / scales.largest;
     if ((c.loss == "cd" || c.loss == "pcd") && !was_given("--cd-sampler")) {
       // Exact negatives, their step kept tuned from one training step to the next.
       c.cd_sampler.name = "mala";
@@ -86,6 +95,10 @@ std::string describe_recipe(const TrainConfig& c) {
     text += "\n";
   } else {
     text += " energy MLP(x)\n";
+  }
+  if (c.fourier_features > 0) {
+    text += "  Fourier features: the network sees [x, cos 2πxBᵀ, sin 2πxBᵀ], " + std::to_string(c.fourier_features) +
+            " frequencies B of std " + format("%.3g", c.fourier_scale) + " cycles per unit\n";
   }
   text += "  training: " + std::to_string(c.steps) + " steps, Adam lr " + format("%.3g", c.lr) +
           (c.lr_schedule == "cosine" ? " decayed to 0 (cosine)" : " (constant)") + "\n";
