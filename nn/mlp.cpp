@@ -116,9 +116,9 @@ OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& direct
 }
 
 OutputDerivatives MLP::forward_jet(const Tensor& input_jet) const {
-  if (!input_jet.defined() || input_jet.dim() != 3 || input_jet.size(0) < 3 || input_jet.size(2) != sizes_.front()) {
+  if (!input_jet.defined() || input_jet.dim() != 3 || input_jet.size(0) < 2 || input_jet.size(2) != sizes_.front()) {
     throw std::invalid_argument("MLP::forward_jet: expects an input jet of shape [M + 2, N, " + std::to_string(sizes_.front()) +
-                                "] with M ≥ 1, got " +
+                                "] (M ≥ 0 directions), got " +
                                 (input_jet.defined() ? shape_string(input_jet.shape()) : std::string("an undefined tensor")));
   }
   // The first layer's products of every slice: one product.

@@ -731,7 +731,8 @@ TEST_CASE("NoiseConditionalMLPEnergy with Fourier features: E = MLP([γ(x), log 
 TEST_CASE("MLP::forward_jet refuses a jet that does not fit the network") {
   Generator generator(47);
   const nn::MLP network({3, 4, 1}, nn::Activation::SiLU, generator, DType::Float64);
-  CHECK_THROWS_WITH_AS(network.forward_jet(zeros({2, 5, 3}, DType::Float64)), doctest::Contains("[M + 2, N, 3] with M ≥ 1"),
+  CHECK_THROWS_WITH_AS(network.forward_jet(zeros({1, 5, 3}, DType::Float64)), doctest::Contains("[M + 2, N, 3] (M ≥ 0 directions)"),
                        std::invalid_argument);
+  CHECK(network.forward_jet(zeros({2, 5, 3}, DType::Float64)).first.shape() == Shape{0, 5, 1});
   CHECK_THROWS_WITH_AS(network.forward_jet(zeros({3, 5, 2}, DType::Float64)), doctest::Contains("got [3, 5, 2]"), std::invalid_argument);
 }

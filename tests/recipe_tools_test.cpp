@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,65 @@ TEST_CASE("recipe: what the command line gives stays as given") {
   CHECK(a.sampler.step_size == doctest::Approx(2 * samplers::annealed_step_ratio(10.0, 20) * 0.01));
 }
 
+TEST_CASE("recipe: dsm, nce and pcd see 16 Fourier features of std 4/σ₁, while ssm, sm, cd and --plain see x itself") {
+  const double largest = losses::data_scales(mixture_data()).largest;
+  for (const std::string loss : {"dsm", "nce", "pcd"}) {
+    CAPTURE(loss);
+    const TrainConfig c = configured(loss);
+    CHECK(c.fourier_features == 16);
+    CHECK(c.fourier_scale == doctest::Approx(4 / largest));
+    CHECK(describe_recipe(c).find(loss == "dsm" ? "E(x; σ) = MLP([γ(x), log σ])/σ" : "energy MLP(γ(x))") != std::string::npos);
+    CHECK(describe_recipe(c).find("Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: 16 frequencies B of std") != std::string::npos);
+  }
+  for (const std::string loss : {"ssm", "sm", "cd"}) {
+    CAPTURE(loss);
+    CHECK(configured(loss).fourier_features == 0);
+    CHECK(describe_recipe(configured(loss)).find("Fourier") == std::string::npos);
+  }
+  TrainConfig plain;
+  plain.noise_conditional = false;
+  CHECK(configured("dsm", {}, plain).fourier_features == 0);
+  // Given values stay: none for dsm, some for cd, a scale of one's own.
+  TrainConfig none;
+  none.fourier_features = 0;
+  CHECK(configured("dsm", {"--fourier-features"}, none).fourier_features == 0);
+  TrainConfig some;
+  some.fourier_features = 8;
+  some.fourier_scale = 0.5;
+  const TrainConfig cd = configured("cd", {"--fourier-features", "--fourier-scale"}, some);
+  CHECK(cd.fourier_features == 8);
+  CHECK(cd.fourier_scale == 0.5);
+}
+
+TEST_CASE("a model with Fourier features reads back as the same energy: its frequencies are redrawn from the seed") {
+  TrainConfig c;
+  c.loss = "dsm";
+  c.hidden = 8;
+  c.seed = 12;
+  c.sigmas = {1.0, 0.1};
+  c.fourier_features = 3;
+  c.fourier_scale = 2;
+  Generator init(c.seed);
+  const auto energy = make_energy(c, init);
+  REQUIRE(energy->frequencies().shape() == Shape{3, 2});
+  const std::filesystem::path directory = std::filesystem::temp_directory_path() / "ebm_recipe_fourier_model";
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  save_model(directory.string(), c, TrainState{}, *energy, energy->parameters(), nullptr);
+  const LoadedModel loaded = load_model(directory.string());
+  std::filesystem::remove_all(directory);
+  CHECK(loaded.config.fourier_features == 3);
+  CHECK(loaded.energy->frequencies().to_vector() == energy->frequencies().to_vector());
+  Generator points(13);
+  const Tensor x = randn({5, 2}, points);
+  CHECK(loaded.energy->energy(x).to_vector() == energy->energy(x).to_vector());
+  // A format-3 file has no Fourier fields: the network sees x itself.
+  nlohmann::json json = config_to_json(c);
+  json.erase("fourier_features");
+  json.erase("fourier_scale");
+  CHECK(config_from_json(json, 3).fourier_features == 0);
+}
+
 TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
   const Tensor point = full({5, 2}, 0.3, DType::Float64);
   TrainConfig dsm;
@@ -123,7 +183,7 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
   c.loss = "dsm";
   c.sigmas = {0.1};
   nlohmann::json json = config_to_json(c);
-  for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule"}) json.erase(added);
+  for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule", "fourier_features", "fourier_scale"}) json.erase(added);
   for (const char* sampler : {"sampler", "cd_sampler"}) {
     json[sampler].erase("adapt_steps");
     json[sampler].erase("target_acceptance");

@@ -14,7 +14,7 @@ namespace {
 constexpr int64_t annealed_steps_per_level = 100;  // Song & Ermon 2019's T
 constexpr int64_t mala_steps = 1000;
 constexpr int64_t default_fourier_features = 16;
-constexpr double fourier_cycles_across_data = 6;  // the frequencies' std: 6 cycles over the data's largest distance
+constexpr double fourier_cycles_across_data = 4;  // the frequencies' std: 4 cycles over the data's largest distance
 
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
 /// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
@@ -85,19 +85,21 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
 }
 
 std::string describe_recipe(const TrainConfig& c) {
+  const bool features = c.fourier_features > 0;
+  const std::string input = features ? "γ(x)" : "x";
   std::string text = "recipe:";
   if (c.conditional_on_noise()) {
-    text += " noise-conditional energy E(x; σ) = MLP([x, log σ])/σ, " + std::to_string(c.sigmas.size()) + " noise levels σ = " +
+    text += " noise-conditional energy E(x; σ) = MLP([" + input + ", log σ])/σ, " + std::to_string(c.sigmas.size()) + " noise levels σ = " +
             format("%.3g", c.sigmas.front()) + " … " + format("%.3g", c.sigmas.back()) + "\n";
   } else if (c.loss == "dsm") {
-    text += " energy MLP(x), noise level(s) σ =";
+    text += " energy MLP(" + input + "), noise level(s) σ =";
     for (double sigma : c.sigmas) text += format(" %.3g", sigma);
     text += "\n";
   } else {
-    text += " energy MLP(x)\n";
+    text += " energy MLP(" + input + ")\n";
   }
-  if (c.fourier_features > 0) {
-    text += "  Fourier features: the network sees [x, cos 2πxBᵀ, sin 2πxBᵀ], " + std::to_string(c.fourier_features) +
+  if (features) {
+    text += "  Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: " + std::to_string(c.fourier_features) +
             " frequencies B of std " + format("%.3g", c.fourier_scale) + " cycles per unit\n";
   }
   text += "  training: " + std::to_string(c.steps) + " steps, Adam lr " + format("%.3g", c.lr) +
