@@ -441,9 +441,9 @@ TEST_CASE("train --depth and --activation build the recorded network, and sample
     for (std::size_t i = 0; i + 1 < sizes.size(); ++i) layers += (2 + 2 * 8 + 4 * sizes[i] * sizes[i + 1]) + (2 + 8 + 4 * sizes[i + 1]);
     return 20 + 3 * layers + 8;
   };
-  // dsm's noise-conditional network takes the level as a third input.
-  CHECK(read_model("shallow").parameter_bytes == mlp_bytes({3, 16, 1}));
-  CHECK(deep.parameter_bytes == mlp_bytes({3, 16, 16, 16, 1}));
+  // dsm's noise-conditional network takes γ(x) = [x, 16 cosines, 16 sines] and the level: 35 inputs.
+  CHECK(read_model("shallow").parameter_bytes == mlp_bytes({35, 16, 1}));
+  CHECK(deep.parameter_bytes == mlp_bytes({35, 16, 16, 16, 1}));
   // tanh is used: the silu network of the same seed samples differently.
   CHECK(read("deep/samples.csv") != read("deep_silu/samples.csv"));
   // sample rebuilds the tanh network: from the end sampler's start (seed 0 + 3) it draws train's samples again.
