@@ -50,11 +50,15 @@ MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, int64_t extra_inputs, nn::Activ
                      Device device, FourierFeatures features)
     : dimension_(checked_sizes(sizes).front()),
       frequencies_(draw_frequencies(dimension_, features, generator, dtype, device)),
+      angular_frequencies_(frequencies_.defined() ? frequencies_ * (2 * std::numbers::pi) : Tensor()),
       network_(network_sizes(std::move(sizes), extra_inputs, features), activation, generator, dtype, device) {}
 
 MLPEnergy& MLPEnergy::to(Device device) {
   network_.to(device);
-  if (frequencies_.defined()) frequencies_ = frequencies_.to(device);
+  if (frequencies_.defined()) {
+    frequencies_ = frequencies_.to(device);
+    angular_frequencies_ = angular_frequencies_.to(device);
+  }
   return *this;
 }
 
@@ -68,20 +72,20 @@ void MLPEnergy::check_input(const Tensor& x) const {
 
 int64_t MLPEnergy::input_width() const { return dimension_ + (frequencies_.defined() ? 2 * frequencies_.size(0) : 0); }
 
-Tensor MLPEnergy::network_input(const Tensor& x) const {
+Tensor MLPEnergy::network_input(const Tensor& x, const Tensor& extra) const {
   check_input(x);
-  if (!frequencies_.defined()) return x;
+  if (!frequencies_.defined()) return extra.defined() ? cat({x, extra}, 1) : x;
   const TermScope term("γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]");
-  const Tensor u = matmul(x, frequencies_, false, true) * (2 * std::numbers::pi);
-  return cat({x, cos(u), sin(u)}, 1);
+  const Tensor u = matmul(x, angular_frequencies_, false, true);
+  return extra.defined() ? cat({x, cos(u), sin(u), extra}, 1) : cat({x, cos(u), sin(u)}, 1);
 }
 
 Tensor MLPEnergy::gradient_through_input(const Tensor& x, const Tensor& input_gradient) const {
   if (!frequencies_.defined()) return input_gradient;
   const int64_t d = dimension_, count = frequencies_.size(0);
-  const Tensor u = matmul(x, frequencies_, false, true) * (2 * std::numbers::pi);
+  const Tensor u = matmul(x, angular_frequencies_, false, true);
   const Tensor along_u = slice(input_gradient, 1, d + count, d + 2 * count) * cos(u) - slice(input_gradient, 1, d, d + count) * sin(u);
-  return slice(input_gradient, 1, 0, d) + matmul(along_u, frequencies_) * (2 * std::numbers::pi);
+  return slice(input_gradient, 1, 0, d) + matmul(along_u, angular_frequencies_);
 }
 
 Tensor MLPEnergy::energy(const Tensor& x) const { return reshape(network_(network_input(x)), {-1}); }
@@ -119,10 +123,8 @@ Tensor MLPEnergy::input_jet(const Tensor& x, const Tensor& directions) const {
   const int64_t m = directions.size(0), n = x.size(0), d = x.size(1);
   const Tensor x_jet = cat({unsqueeze(x, 0), directions, zeros({1, n, d}, x.dtype(), x.device())}, 0);
   if (!frequencies_.defined()) return x_jet;
-  const double two_pi = 2 * std::numbers::pi;
-  const Tensor u = matmul(x, frequencies_, false, true) * two_pi;                                        // [N, F]
-  const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), frequencies_, false, true) * two_pi,  // [M, N, F]
-                            {m, n, frequencies_.size(0)});
+  const Tensor u = matmul(x, angular_frequencies_, false, true);                                               // [N, F]
+  const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), angular_frequencies_, false, true), {m, n, frequencies_.size(0)});  // [M, N, F]
   const Tensor du_squared = unsqueeze(sum(square(du), 0), 0);                                          // [1, N, F]
   const Tensor cos_u = unsqueeze(cos(u), 0), sin_u = unsqueeze(sin(u), 0);
   const Tensor cos_jet = cat({cos_u, -sin_u * du, -cos_u * du_squared}, 0);

@@ -49,8 +49,9 @@ class MLPEnergy : public EnergyFunction {
             Device device, FourierFeatures features);
   /// Throws std::invalid_argument unless x is [N, D] with the energy's D.
   void check_input(const Tensor& x) const;
-  /// What the network sees of x: γ(x) with Fourier features, x itself otherwise.
-  Tensor network_input(const Tensor& x) const;
+  /// What the network sees of x: γ(x) with Fourier features, x itself otherwise, followed by the
+  /// columns of `extra` [N, k] when it is defined (one cat for all of them).
+  Tensor network_input(const Tensor& x, const Tensor& extra = Tensor()) const;
   /// network_input(x) with its derivatives along directions v [M, N, D], packed as
   /// nn::MLP::forward_jet takes them: [γ, γ′v₁ … γ′v_M, Σₘ γ″(vₘ, vₘ)]. Along v, u = 2πxBᵀ moves by
   /// u′ = 2πvBᵀ, so cos u by −sin u ⊙ u′ (second: −cos u ⊙ u′²) and sin u by cos u ⊙ u′ (−sin u ⊙ u′²).
@@ -66,6 +67,7 @@ class MLPEnergy : public EnergyFunction {
  private:
   int64_t dimension_;
   Tensor frequencies_;
+  Tensor angular_frequencies_;  // 2πB, so that u = x·(2πB)ᵀ is one product
   nn::MLP network_;
 };
 

@@ -21,8 +21,8 @@ void NoiseConditionalMLPEnergy::set_noise_level(double sigma) {
 }
 
 Tensor NoiseConditionalMLPEnergy::with_level(const Tensor& x) const {
-  const Tensor input = network_input(x);
-  return cat({input, zeros_like(slice(x, 1, 0, 1)) + std::log(sigma_)}, 1);
+  check_input(x);
+  return network_input(x, zeros_like(slice(x, 1, 0, 1)) + std::log(sigma_));
 }
 
 Tensor NoiseConditionalMLPEnergy::energy(const Tensor& x) const { return reshape(network()(with_level(x)), {-1}) / sigma_; }
