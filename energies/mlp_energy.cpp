@@ -121,7 +121,7 @@ Tensor MLPEnergy::input_jet(const Tensor& x, const Tensor& directions) const {
   check_input(x);
   check_directions("MLPEnergy::directional_derivatives", x, directions);
   const int64_t m = directions.size(0), n = x.size(0), d = x.size(1);
-  const Tensor x_jet = cat({unsqueeze(x, 0), directions, zeros({1, n, d}, x.dtype(), x.device())}, 0);
+  const Tensor x_jet = nn::linear_input_jet(x, directions);
   if (!frequencies_.defined()) return x_jet;
   const Tensor u = matmul(x, angular_frequencies_, false, true);                                               // [N, F]
   const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), angular_frequencies_, false, true), {m, n, frequencies_.size(0)});  // [M, N, F]

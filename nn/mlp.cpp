@@ -111,8 +111,11 @@ OutputDerivatives MLP::forward_directional(const Tensor& x, const Tensor& direct
                                 ", " + std::to_string(x.size(1)) + "] for x " + shape_string(x.shape()) + ", got " +
                                 (directions.defined() ? shape_string(directions.shape()) : std::string("an undefined tensor")));
   }
-  // The packed input jet (x, v₁ … v_M, 0): x is linear in itself.
-  return forward_jet(cat({unsqueeze(x, 0), directions, zeros({1, x.size(0), x.size(1)}, x.dtype(), x.device())}, 0));
+  return forward_jet(linear_input_jet(x, directions));
+}
+
+Tensor linear_input_jet(const Tensor& x, const Tensor& directions) {
+  return cat({unsqueeze(x, 0), directions, zeros({1, x.size(0), x.size(1)}, x.dtype(), x.device())}, 0);
 }
 
 OutputDerivatives MLP::forward_jet(const Tensor& input_jet) const {

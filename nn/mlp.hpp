@@ -42,6 +42,10 @@ struct OutputDerivatives {
   Tensor second;
 };
 
+/// The packed jet of points x [N, D] along directions v [M, N, D]: [x, v₁ … v_M, 0], shape
+/// [M + 2, N, D] (x is linear in itself: its second derivatives are 0). Shapes are not checked.
+Tensor linear_input_jet(const Tensor& x, const Tensor& directions);
+
 /// Linear layers of the given sizes with the activation between them, none after the last:
 /// sizes {2, 128, 128, 1} is 2 → 128 → act → 128 → act → 1.
 class MLP {
