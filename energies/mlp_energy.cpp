@@ -27,10 +27,10 @@ FourierFeatures checked_features(FourierFeatures features) {
   return features;
 }
 
-/// B [F, D] with entries N(0, scale²); undefined when F = 0.
-Tensor draw_frequencies(int64_t dimension, FourierFeatures features, Generator& generator, DType dtype, Device device) {
+/// 2πB for B [F, D] with entries N(0, scale²); undefined when F = 0.
+Tensor draw_angular_frequencies(int64_t dimension, FourierFeatures features, Generator& generator, DType dtype, Device device) {
   if (checked_features(features).count == 0) return Tensor();
-  return (randn({features.count, dimension}, generator, dtype) * features.scale).to(device);
+  return (randn({features.count, dimension}, generator, dtype) * features.scale * (2 * std::numbers::pi)).to(device);
 }
 
 /// The network's sizes: x's width replaced by what the network sees, plus extra columns.
@@ -49,16 +49,12 @@ MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Gene
 MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, int64_t extra_inputs, nn::Activation activation, Generator& generator, DType dtype,
                      Device device, FourierFeatures features)
     : dimension_(checked_sizes(sizes).front()),
-      frequencies_(draw_frequencies(dimension_, features, generator, dtype, device)),
-      angular_frequencies_(frequencies_.defined() ? frequencies_ * (2 * std::numbers::pi) : Tensor()),
+      angular_frequencies_(draw_angular_frequencies(dimension_, features, generator, dtype, device)),
       network_(network_sizes(std::move(sizes), extra_inputs, features), activation, generator, dtype, device) {}
 
 MLPEnergy& MLPEnergy::to(Device device) {
   network_.to(device);
-  if (frequencies_.defined()) {
-    frequencies_ = frequencies_.to(device);
-    angular_frequencies_ = angular_frequencies_.to(device);
-  }
+  if (angular_frequencies_.defined()) angular_frequencies_ = angular_frequencies_.to(device);
   return *this;
 }
 
@@ -70,34 +66,39 @@ void MLPEnergy::check_input(const Tensor& x) const {
   }
 }
 
-int64_t MLPEnergy::input_width() const { return dimension_ + (frequencies_.defined() ? 2 * frequencies_.size(0) : 0); }
+Tensor MLPEnergy::frequencies() const {
+  return angular_frequencies_.defined() ? angular_frequencies_ / (2 * std::numbers::pi) : Tensor();
+}
 
 Tensor MLPEnergy::network_input(const Tensor& x, const Tensor& extra) const {
   check_input(x);
-  if (!frequencies_.defined()) return extra.defined() ? cat({x, extra}, 1) : x;
+  if (!angular_frequencies_.defined()) return extra.defined() ? cat({x, extra}, 1) : x;
   const TermScope term("γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]");
   const Tensor u = matmul(x, angular_frequencies_, false, true);
   return extra.defined() ? cat({x, cos(u), sin(u), extra}, 1) : cat({x, cos(u), sin(u)}, 1);
 }
 
-Tensor MLPEnergy::gradient_through_input(const Tensor& x, const Tensor& input_gradient) const {
-  if (!frequencies_.defined()) return input_gradient;
-  const int64_t d = dimension_, count = frequencies_.size(0);
-  const Tensor u = matmul(x, angular_frequencies_, false, true);
-  const Tensor along_u = slice(input_gradient, 1, d + count, d + 2 * count) * cos(u) - slice(input_gradient, 1, d, d + count) * sin(u);
-  return slice(input_gradient, 1, 0, d) + matmul(along_u, angular_frequencies_);
+Tensor MLPEnergy::gradient_through_input(const Tensor& input, const Tensor& input_gradient) const {
+  const int64_t d = dimension_;
+  const Tensor along_x = input_gradient.size(1) == d ? input_gradient : slice(input_gradient, 1, 0, d);
+  if (!angular_frequencies_.defined()) return along_x;
+  const int64_t count = angular_frequencies_.size(0);
+  const Tensor cos_u = slice(input, 1, d, d + count), sin_u = slice(input, 1, d + count, d + 2 * count);
+  const Tensor along_u = slice(input_gradient, 1, d + count, d + 2 * count) * cos_u - slice(input_gradient, 1, d, d + count) * sin_u;
+  return along_x + matmul(along_u, angular_frequencies_);
 }
 
 Tensor MLPEnergy::energy(const Tensor& x) const { return reshape(network_(network_input(x)), {-1}); }
 
 std::pair<Tensor, Tensor> MLPEnergy::energy_and_gradient(const Tensor& x) const {
   if (derivatives_recorded(*this, x)) return EnergyFunction::energy_and_gradient(x);
-  const auto [output, gradient] = network_.output_and_input_gradient(network_input(x));
-  return {reshape(output, {-1}), gradient_through_input(x, gradient)};
+  const Tensor input = network_input(x);
+  const auto [output, gradient] = network_.output_and_input_gradient(input);
+  return {reshape(output, {-1}), gradient_through_input(input, gradient)};
 }
 
 std::pair<Tensor, Tensor> MLPEnergy::gradient_and_laplacian(const Tensor& x) const {
-  if (frequencies_.defined()) return gradient_and_laplacian_along_units(x);
+  if (angular_frequencies_.defined()) return gradient_and_laplacian_along_units(x);
   check_input(x);
   const TermScope term("∇ₓE and ΔE carried forward through the network (forward Laplacian)");
   const nn::OutputDerivatives derivatives = network_.forward_laplacian(x);
@@ -122,10 +123,11 @@ Tensor MLPEnergy::input_jet(const Tensor& x, const Tensor& directions) const {
   check_directions("MLPEnergy::directional_derivatives", x, directions);
   const int64_t m = directions.size(0), n = x.size(0), d = x.size(1);
   const Tensor x_jet = nn::linear_input_jet(x, directions);
-  if (!frequencies_.defined()) return x_jet;
-  const Tensor u = matmul(x, angular_frequencies_, false, true);                                               // [N, F]
-  const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), angular_frequencies_, false, true), {m, n, frequencies_.size(0)});  // [M, N, F]
-  const Tensor du_squared = unsqueeze(sum(square(du), 0), 0);                                          // [1, N, F]
+  if (!angular_frequencies_.defined()) return x_jet;
+  const int64_t count = angular_frequencies_.size(0);
+  const Tensor u = matmul(x, angular_frequencies_, false, true);                                                       // [N, F]
+  const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), angular_frequencies_, false, true), {m, n, count});  // [M, N, F]
+  const Tensor du_squared = unsqueeze(sum(square(du), 0), 0);                                                         // [1, N, F]
   const Tensor cos_u = unsqueeze(cos(u), 0), sin_u = unsqueeze(sin(u), 0);
   const Tensor cos_jet = cat({cos_u, -sin_u * du, -cos_u * du_squared}, 0);
   const Tensor sin_jet = cat({sin_u, cos_u * du, -sin_u * du_squared}, 0);

@@ -41,7 +41,7 @@ class MLPEnergy : public EnergyFunction {
   std::vector<Tensor> parameters() const override { return network_.parameters(); }
   const nn::MLP& network() const { return network_; }
   /// The Fourier frequencies B [F, D]; undefined when the network sees x itself.
-  const Tensor& frequencies() const { return frequencies_; }
+  Tensor frequencies() const;
 
  protected:
   /// For subclasses whose network takes `extra_inputs` columns after x's (or γ(x)'s).
@@ -58,16 +58,14 @@ class MLPEnergy : public EnergyFunction {
   Tensor input_jet(const Tensor& x, const Tensor& directions) const;
   /// ∇ₓE [N, D] and ΔE [N] from directional_derivatives along the D unit vectors.
   std::pair<Tensor, Tensor> gradient_and_laplacian_along_units(const Tensor& x) const;
-  /// ∇ₓ from g, the gradient with respect to network_input(x) [N, D + 2F or D]:
-  /// ∂/∂x = g_x + (g_sin ⊙ cos u − g_cos ⊙ sin u)·2πB with u = 2πxBᵀ; g itself without features.
-  Tensor gradient_through_input(const Tensor& x, const Tensor& input_gradient) const;
-  /// The width of network_input(x).
-  int64_t input_width() const;
+  /// ∇ₓ from g, the gradient with respect to input = network_input(x, extra) (any extra columns
+  /// are left out): ∂/∂x = g_x + (g_sin ⊙ cos u − g_cos ⊙ sin u)·2πB, with cos u and sin u read
+  /// from the input's columns, not computed again; g_x alone without features.
+  Tensor gradient_through_input(const Tensor& input, const Tensor& input_gradient) const;
 
  private:
   int64_t dimension_;
-  Tensor frequencies_;
-  Tensor angular_frequencies_;  // 2πB, so that u = x·(2πB)ᵀ is one product
+  Tensor angular_frequencies_;  // 2πB, so that u = x·(2πB)ᵀ is one product; undefined without features
   nn::MLP network_;
 };
 

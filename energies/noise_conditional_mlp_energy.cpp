@@ -29,8 +29,9 @@ Tensor NoiseConditionalMLPEnergy::energy(const Tensor& x) const { return reshape
 
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::energy_and_gradient(const Tensor& x) const {
   if (derivatives_recorded(*this, x)) return EnergyFunction::energy_and_gradient(x);
-  const auto [output, gradient] = network().output_and_input_gradient(with_level(x));
-  return {reshape(output, {-1}) / sigma_, gradient_through_input(x, slice(gradient, 1, 0, input_width())) / sigma_};
+  const Tensor input = with_level(x);
+  const auto [output, gradient] = network().output_and_input_gradient(input);
+  return {reshape(output, {-1}) / sigma_, gradient_through_input(input, gradient) / sigma_};
 }
 
 std::pair<Tensor, Tensor> NoiseConditionalMLPEnergy::gradient_and_laplacian(const Tensor& x) const {
