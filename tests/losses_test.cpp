@@ -73,17 +73,31 @@ double score_matching_closed_form(const QuadraticEnergy& energy, const SampleMom
   return 0.5 * (trace(multiply(multiply(p, s.c, d), p, d), d) + quadratic_form(p2, s.m, energy.mean(), d)) - trace(p, d);
 }
 
+/// Entry by entry, the mean of R evaluations of a stochastic vector, with its standard error.
+std::pair<std::vector<double>, std::vector<double>> repeated_means(const std::function<std::vector<double>()>& evaluate, int repetitions) {
+  std::vector<double> total, total_square;
+  for (int r = 0; r < repetitions; ++r) {
+    const std::vector<double> values = evaluate();
+    total.resize(values.size(), 0.0);
+    total_square.resize(values.size(), 0.0);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      total[i] += values[i];
+      total_square[i] += values[i] * values[i];
+    }
+  }
+  std::vector<double> average(total.size()), error(total.size());
+  for (std::size_t i = 0; i < total.size(); ++i) {
+    average[i] = total[i] / repetitions;
+    const double variance = (total_square[i] / repetitions - average[i] * average[i]) * repetitions / (repetitions - 1);
+    error[i] = std::sqrt(variance / repetitions);
+  }
+  return {average, error};
+}
+
 /// Mean of R evaluations of a stochastic loss, with its standard error.
 std::pair<double, double> repeated_mean(const std::function<double()>& evaluate, int repetitions) {
-  double total = 0, total_square = 0;
-  for (int r = 0; r < repetitions; ++r) {
-    const double value = evaluate();
-    total += value;
-    total_square += value * value;
-  }
-  const double average = total / repetitions;
-  const double variance = (total_square / repetitions - average * average) * repetitions / (repetitions - 1);
-  return {average, std::sqrt(variance / repetitions)};
+  const auto [average, error] = repeated_means([&] { return std::vector<double>{evaluate()}; }, repetitions);
+  return {average[0], error[0]};
 }
 
 const int64_t kD = 3;
@@ -523,6 +537,83 @@ TEST_CASE("sign regression: training recovers μ = m and P = C⁻¹ (SM, SSM, NC
     train(cd, data, 800, 0.02);
     check_recovered(*energy, m, c, precision, n, 2.0);
   }
+}
+
+namespace {
+
+/// A 2-D quadratic energy with μ = m and P = LLᵀ = p, L lower-triangular (Cholesky).
+std::shared_ptr<QuadraticEnergy> quadratic_with(const std::vector<double>& m, const Matrix& p) {
+  const double l00 = std::sqrt(p[0]), l10 = p[2] / l00;
+  return std::make_shared<QuadraticEnergy>(m, std::vector<double>{l00, 0, l10, std::sqrt(p[3] - l10 * l10)}, 2);
+}
+
+/// Over R draws of ε: the mean loss and the mean gradient in (μ, L), each with its standard error.
+std::pair<std::vector<double>, std::vector<double>> loss_and_gradient_in_expectation(Loss& loss, const QuadraticEnergy& energy,
+                                                                                     const Tensor& x, int repetitions) {
+  return repeated_means(
+      [&] {
+        const Tensor value = loss(x).loss;
+        std::vector<double> out = {value.item()};
+        for (const Tensor& gradient : grad(value, energy.parameters())) {
+          for (double entry : gradient.to_vector()) out.push_back(entry);
+        }
+        return out;
+      },
+      repetitions);
+}
+
+Tensor gaussian_data_2d(int64_t n, uint64_t seed) {
+  Generator generator(seed);
+  return matmul(randn({n, 2}, generator, DType::Float64), tensor({1.0, 0.5, 0.0, std::sqrt(0.55)}, {2, 2}, DType::Float64)) +
+         tensor({1.0, -0.5}, {2}, DType::Float64);
+}
+
+}  // namespace
+
+TEST_CASE("DSM's minimum on Gaussian data: ½[D/σ² − tr((C + σ²I)⁻¹)] at μ = m, P = (C + σ²I)⁻¹") {
+  // At the minimiser the expected loss has the closed form and the expected gradient in (μ, L) is
+  // zero; at P = C⁻¹, the unsmoothed answer, it is not. Each within 5 standard errors of 400 draws.
+  const Tensor x = gaussian_data_2d(500, 31);
+  const SampleMoments s = sample_moments(x);
+  const double sigma = 0.4;
+  const Matrix smoothed = inverse2({s.c[0] + sigma * sigma, s.c[1], s.c[2], s.c[3] + sigma * sigma});
+  Generator generator(32);
+  auto energy = quadratic_with(s.m, smoothed);
+  DenoisingScoreMatchingLoss dsm(energy, {.sigmas = {sigma}, .generator = &generator});
+  const auto [mean, error] = loss_and_gradient_in_expectation(dsm, *energy, x, 400);
+  CHECK(std::abs(mean[0] - 0.5 * (2 / (sigma * sigma) - trace(smoothed, 2))) < 5 * error[0]);
+  for (std::size_t i = 1; i < mean.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::abs(mean[i]) < 5 * error[i]);
+  }
+  auto unsmoothed = quadratic_with(s.m, inverse2(s.c));
+  DenoisingScoreMatchingLoss at_unsmoothed(unsmoothed, {.sigmas = {sigma}, .generator = &generator});
+  const auto [off_mean, off_error] = loss_and_gradient_in_expectation(at_unsmoothed, *unsmoothed, x, 400);
+  CHECK(std::abs(off_mean[3]) > 5 * off_error[3]);  // ∂/∂L₀₀
+}
+
+TEST_CASE("multi-level DSM with one energy: the minimiser is P = (C + σ̄²I)⁻¹, σ̄² = Σλσ²/Σλ, the loss ½[D·Σλσ⁻²/Σλ − tr P]") {
+  // λ = σ² over σ = {0.5, 0.1}: σ̄² = Σσ⁴/Σσ², and Σλσ⁻²/Σλ = L/Σσ² for L levels.
+  const Tensor x = gaussian_data_2d(500, 33);
+  const SampleMoments s = sample_moments(x);
+  const std::vector<double> sigmas = {0.5, 0.1};
+  const double sum_square = 0.25 + 0.01, mean_sigma_square = (0.5 * 0.5 * 0.25 + 0.01 * 0.01) / sum_square;
+  const Matrix compromise = inverse2({s.c[0] + mean_sigma_square, s.c[1], s.c[2], s.c[3] + mean_sigma_square});
+  Generator generator(34);
+  auto energy = quadratic_with(s.m, compromise);
+  DenoisingScoreMatchingLoss dsm(energy, {.sigmas = sigmas, .generator = &generator});
+  const auto [mean, error] = loss_and_gradient_in_expectation(dsm, *energy, x, 400);
+  CHECK(std::abs(mean[0] - 0.5 * (2.0 * 2 / sum_square - trace(compromise, 2))) < 5 * error[0]);
+  for (std::size_t i = 1; i < mean.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::abs(mean[i]) < 5 * error[i]);
+  }
+  // Equal weights would give σ̄² = Σσ²/L = 0.13: not the minimiser of the σ²-weighted loss.
+  const double equal_weights = sum_square / 2;
+  auto unweighted = quadratic_with(s.m, inverse2({s.c[0] + equal_weights, s.c[1], s.c[2], s.c[3] + equal_weights}));
+  DenoisingScoreMatchingLoss at_unweighted(unweighted, {.sigmas = sigmas, .generator = &generator});
+  const auto [off_mean, off_error] = loss_and_gradient_in_expectation(at_unweighted, *unweighted, x, 400);
+  CHECK(std::abs(off_mean[3]) > 5 * off_error[3]);
 }
 
 namespace {
