@@ -108,7 +108,7 @@ TEST_CASE("recipe: what the command line gives stays as given") {
   CHECK(a.sampler.step_size == doctest::Approx(2 * samplers::annealed_step_ratio(10.0, 20) * 0.01));
 }
 
-TEST_CASE("recipe: dsm, nce and pcd see 16 Fourier features of std 4/σ₁, while ssm, sm, cd and --plain see x itself") {
+TEST_CASE("recipe: dsm, nce and pcd see 16 Fourier features of std 4/σ₁, ssm and sm 8 of std 1/σ₁, cd and --plain x itself") {
   const double largest = losses::data_scales(mixture_data()).largest;
   for (const std::string loss : {"dsm", "nce", "pcd"}) {
     CAPTURE(loss);
@@ -118,14 +118,22 @@ TEST_CASE("recipe: dsm, nce and pcd see 16 Fourier features of std 4/σ₁, whil
     CHECK(describe_recipe(c).find(loss == "dsm" ? "E(x; σ) = MLP([γ(x), log σ])/σ" : "energy MLP(γ(x))") != std::string::npos);
     CHECK(describe_recipe(c).find("Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: 16 frequencies B of std") != std::string::npos);
   }
-  for (const std::string loss : {"ssm", "sm", "cd"}) {
+  for (const std::string loss : {"ssm", "sm"}) {
     CAPTURE(loss);
-    CHECK(configured(loss).fourier_features == 0);
-    CHECK(describe_recipe(configured(loss)).find("Fourier") == std::string::npos);
+    const TrainConfig c = configured(loss);
+    CHECK(c.fourier_features == 8);
+    CHECK(c.fourier_scale == doctest::Approx(1 / largest));
+    CHECK(describe_recipe(c).find("E(x; σ) = MLP([γ(x), log σ])/σ") != std::string::npos);
+    CHECK(describe_recipe(c).find("8 frequencies B of std") != std::string::npos);
   }
+  CHECK(configured("cd").fourier_features == 0);
+  CHECK(describe_recipe(configured("cd")).find("Fourier") == std::string::npos);
   TrainConfig plain;
   plain.noise_conditional = false;
-  CHECK(configured("dsm", {}, plain).fourier_features == 0);
+  for (const std::string loss : {"dsm", "ssm", "sm"}) {
+    CAPTURE(loss);
+    CHECK(configured(loss, {}, plain).fourier_features == 0);
+  }
   // Given values stay: none for dsm, some for cd, a scale of one's own.
   TrainConfig none;
   none.fourier_features = 0;
