@@ -55,6 +55,7 @@ MLPEnergy::MLPEnergy(std::vector<int64_t> sizes, int64_t extra_inputs, nn::Activ
 MLPEnergy& MLPEnergy::to(Device device) {
   network_.to(device);
   if (angular_frequencies_.defined()) angular_frequencies_ = angular_frequencies_.to(device);
+  if (amplitudes_.defined()) amplitudes_ = amplitudes_.to(device);
   return *this;
 }
 
@@ -74,8 +75,18 @@ Tensor MLPEnergy::network_input(const Tensor& x, const Tensor& extra) const {
   check_input(x);
   if (!angular_frequencies_.defined()) return extra.defined() ? cat({x, extra}, 1) : x;
   const TermScope term("γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]");
-  const Tensor u = matmul(x, angular_frequencies_, false, true);
-  return extra.defined() ? cat({x, cos(u), sin(u), extra}, 1) : cat({x, cos(u), sin(u)}, 1);
+  const auto [cos_u, sin_u] = features(matmul(x, angular_frequencies_, false, true));
+  return extra.defined() ? cat({x, cos_u, sin_u, extra}, 1) : cat({x, cos_u, sin_u}, 1);
+}
+
+std::pair<Tensor, Tensor> MLPEnergy::features(const Tensor& u) const {
+  if (!amplitudes_.defined()) return {cos(u), sin(u)};
+  return {amplitudes_ * cos(u), amplitudes_ * sin(u)};
+}
+
+void MLPEnergy::average_features_over_noise(double sigma) {
+  if (!angular_frequencies_.defined()) return;
+  amplitudes_ = sigma == 0 ? Tensor() : exp(-0.5 * sigma * sigma * sum(square(angular_frequencies_), 1));
 }
 
 Tensor MLPEnergy::gradient_through_input(const Tensor& input, const Tensor& input_gradient) const {
@@ -128,7 +139,8 @@ Tensor MLPEnergy::input_jet(const Tensor& x, const Tensor& directions) const {
   const Tensor u = matmul(x, angular_frequencies_, false, true);                                                       // [N, F]
   const Tensor du = reshape(matmul(reshape(directions, {m * n, d}), angular_frequencies_, false, true), {m, n, count});  // [M, N, F]
   const Tensor du_squared = unsqueeze(sum(square(du), 0), 0);                                                         // [1, N, F]
-  const Tensor cos_u = unsqueeze(cos(u), 0), sin_u = unsqueeze(sin(u), 0);
+  const auto [cos_features, sin_features] = features(u);
+  const Tensor cos_u = unsqueeze(cos_features, 0), sin_u = unsqueeze(sin_features, 0);
   const Tensor cos_jet = cat({cos_u, -sin_u * du, -cos_u * du_squared}, 0);
   const Tensor sin_jet = cat({sin_u, cos_u * du, -sin_u * du_squared}, 0);
   return cat({x_jet, cos_jet, sin_jet}, 2);

@@ -59,13 +59,20 @@ class MLPEnergy : public EnergyFunction {
   /// ∇ₓE [N, D] and ΔE [N] from directional_derivatives along the D unit vectors.
   std::pair<Tensor, Tensor> gradient_and_laplacian_along_units(const Tensor& x) const;
   /// ∇ₓ from g, the gradient with respect to input = network_input(x, extra) (any extra columns
-  /// are left out): ∂/∂x = g_x + (g_sin ⊙ cos u − g_cos ⊙ sin u)·2πB, with cos u and sin u read
-  /// from the input's columns, not computed again; g_x alone without features.
+  /// are left out): ∂/∂x = g_x + (g_sin ⊙ a cos u − g_cos ⊙ a sin u)·2πB, with a cos u and a sin u
+  /// read from the input's columns, not computed again; g_x alone without features.
   Tensor gradient_through_input(const Tensor& input, const Tensor& input_gradient) const;
+  /// (a cos u, a sin u) for u = 2πxBᵀ [N, F]; a = 1 unless average_features_over_noise set it.
+  std::pair<Tensor, Tensor> features(const Tensor& u) const;
+  /// Scales feature k by a_k = exp(−½σ²‖2πb_k‖²), the factor by which averaging over noise
+  /// N(0, σ²I) shrinks it: E_ε cos(ωᵀ(x + σε)) = e^{−σ²‖ω‖²/2} cos ωᵀx (and the same for sin).
+  /// sigma = 0 restores a = 1. Without features it does nothing.
+  void average_features_over_noise(double sigma);
 
  private:
   int64_t dimension_;
   Tensor angular_frequencies_;  // 2πB, so that u = x·(2πB)ᵀ is one product; undefined without features
+  Tensor amplitudes_;           // a [F] from average_features_over_noise; undefined: a = 1
   nn::MLP network_;
 };
 

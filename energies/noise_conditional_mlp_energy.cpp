@@ -10,14 +10,19 @@
 namespace ebm::energies {
 
 NoiseConditionalMLPEnergy::NoiseConditionalMLPEnergy(std::vector<int64_t> sizes, nn::Activation activation, Generator& generator,
-                                                     DType dtype, Device device, FourierFeatures features)
-    : MLPEnergy(std::move(sizes), 1, activation, generator, dtype, device, features) {}
+                                                     DType dtype, Device device, FourierFeatures features,
+                                                     bool features_averaged_over_noise)
+    : MLPEnergy(std::move(sizes), 1, activation, generator, dtype, device, features),
+      features_averaged_over_noise_(features_averaged_over_noise) {
+  if (features_averaged_over_noise_) average_features_over_noise(sigma_);
+}
 
 void NoiseConditionalMLPEnergy::set_noise_level(double sigma) {
   if (!(std::isfinite(sigma) && sigma > 0)) {
     throw std::invalid_argument("NoiseConditionalMLPEnergy: the noise level σ must be finite and > 0, got " + std::to_string(sigma));
   }
   sigma_ = sigma;
+  if (features_averaged_over_noise_) average_features_over_noise(sigma_);
 }
 
 Tensor NoiseConditionalMLPEnergy::with_level(const Tensor& x) const {

@@ -14,9 +14,12 @@ class NoiseConditionalMLPEnergy : public MLPEnergy, public NoiseConditional {
  public:
   /// sizes = {D, hidden…, 1}, as MLPEnergy; the network's input is one column wider than x (or
   /// than γ(x) with Fourier features). The noise level starts at σ = 1.
+  /// With features_averaged_over_noise, the network at level σ sees each Fourier feature averaged
+  /// over the level's noise, E_ε γ(x + σε) (MLPEnergy::average_features_over_noise): features far
+  /// finer than σ fade out of the coarse levels.
   NoiseConditionalMLPEnergy(std::vector<int64_t> sizes, nn::Activation activation = nn::Activation::SiLU,
                             Generator& generator = default_generator(), DType dtype = DType::Float32, Device device = Device::CPU,
-                            FourierFeatures features = {});
+                            FourierFeatures features = {}, bool features_averaged_over_noise = true);
   /// Makes energy(x) = MLP([x, log sigma])/sigma; throws std::invalid_argument unless sigma is
   /// finite and > 0.
   void set_noise_level(double sigma) override;
@@ -33,6 +36,7 @@ class NoiseConditionalMLPEnergy : public MLPEnergy, public NoiseConditional {
   Tensor with_level(const Tensor& x) const;
 
   double sigma_ = 1.0;
+  bool features_averaged_over_noise_;
 };
 
 }  // namespace ebm::energies

@@ -638,18 +638,24 @@ TEST_CASE("NoiseConditionalMLPEnergy is MLP([x, log σ])/σ, and its fast deriva
 
 namespace {
 
-/// γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ] for every row of x [N, D], computed entry by entry from B [F, D].
-Tensor fourier_features_by_hand(const Tensor& x, const Tensor& frequencies) {
+/// γ(x) = [x, a cos 2πxBᵀ, a sin 2πxBᵀ] for every row of x [N, D], computed entry by entry from
+/// B [F, D]: a = 1, or averaged over noise N(0, σ²I), a_k = exp(−½σ²‖2πb_k‖²).
+Tensor fourier_features_by_hand(const Tensor& x, const Tensor& frequencies, double averaged_over_sigma = 0) {
   const int64_t n = x.size(0), d = x.size(1), f = frequencies.size(0);
   const std::vector<double> points = x.to_vector(), b = frequencies.to_vector();
   std::vector<double> features;
   for (int64_t i = 0; i < n; ++i) {
     std::vector<double> cosines, sines;
     for (int64_t k = 0; k < f; ++k) {
-      double u = 0;
-      for (int64_t j = 0; j < d; ++j) u += 2 * std::numbers::pi * points[i * d + j] * b[k * d + j];
-      cosines.push_back(std::cos(u));
-      sines.push_back(std::sin(u));
+      double u = 0, omega_squared = 0;
+      for (int64_t j = 0; j < d; ++j) {
+        const double omega = 2 * std::numbers::pi * b[k * d + j];
+        u += omega * points[i * d + j];
+        omega_squared += omega * omega;
+      }
+      const double a = std::exp(-0.5 * averaged_over_sigma * averaged_over_sigma * omega_squared);
+      cosines.push_back(a * std::cos(u));
+      sines.push_back(a * std::sin(u));
     }
     features.insert(features.end(), points.begin() + i * d, points.begin() + (i + 1) * d);
     features.insert(features.end(), cosines.begin(), cosines.end());
@@ -714,17 +720,55 @@ TEST_CASE("MLPEnergy with Fourier features: E = MLP([x, cos 2πxBᵀ, sin 2πxB�
   CHECK_THROWS_WITH_AS(energy(zeros({4, 3}, DType::Float64)), doctest::Contains("[N, 2]"), std::invalid_argument);
 }
 
-TEST_CASE("NoiseConditionalMLPEnergy with Fourier features: E = MLP([γ(x), log σ])/σ, fast derivatives equal the recorded ones") {
-  Generator generator(44);
-  NoiseConditionalMLPEnergy energy({2, 8, 5, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 4, .scale = 2});
-  CHECK(energy.network().sizes().front() == 2 + 2 * 4 + 1);
+TEST_CASE("NoiseConditionalMLPEnergy with Fourier features: E = MLP([γ_σ(x), log σ])/σ, fast derivatives equal the recorded ones") {
   const Tensor x = sample_input({4, 2}, -1.5, 1.5, {}, 45);
-  for (const double sigma : {0.05, 2.0}) {
+  for (const bool averaged : {false, true}) {
+    CAPTURE(averaged);
+    Generator generator(44);
+    NoiseConditionalMLPEnergy energy({2, 8, 5, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 4, .scale = 0.5},
+                                     averaged);
+    CHECK(energy.network().sizes().front() == 2 + 2 * 4 + 1);
+    for (const double sigma : {0.05, 0.3, 2.0}) {
+      CAPTURE(sigma);
+      energy.set_noise_level(sigma);
+      const Tensor features = fourier_features_by_hand(x, energy.frequencies(), averaged ? sigma : 0);
+      const Tensor input = cat({features, full({4, 1}, std::log(sigma), DType::Float64)}, 1);
+      CHECK(max_relative_error(energy(x).to_vector(), (reshape(energy.network()(input), {-1}) / sigma).to_vector()) < 1e-13);
+      check_fast_derivatives(energy, x, sample_input({2, 4, 2}, -1, 1, {}, 46));
+      std::string failure;
+      const auto e_of = [&energy](const std::vector<Tensor>& inputs) { return energy(inputs[0]); };
+      CHECK_MESSAGE(gradcheck(e_of, {x.detach().requires_grad_(true)}, {.failure = &failure}), failure);
+      CHECK_MESSAGE(gradgradcheck(e_of, {x.detach().requires_grad_(true)}, {.failure = &failure}), failure);
+    }
+  }
+}
+
+TEST_CASE("Fourier features averaged over noise: E_ε cos(ωᵀ(x + σε)) = exp(−σ²‖ω‖²/2) cos ωᵀx, and the same for sin") {
+  // The closed form the averaged features use, against the mean over 20,000 draws of ε, within 5
+  // standard errors for each feature at two points and two levels.
+  Generator generator(48);
+  const MLPEnergy plain({2, 4, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {.count = 3, .scale = 0.8});
+  const Tensor x = tensor({0.3, -0.7, 1.1, 0.4}, {2, 2}, DType::Float64);
+  const int64_t draws = 20000, features = 2 + 2 * 3;
+  for (const double sigma : {0.1, 0.4}) {
     CAPTURE(sigma);
-    energy.set_noise_level(sigma);
-    const Tensor input = cat({fourier_features_by_hand(x, energy.frequencies()), full({4, 1}, std::log(sigma), DType::Float64)}, 1);
-    CHECK(max_relative_error(energy(x).to_vector(), (reshape(energy.network()(input), {-1}) / sigma).to_vector()) < 1e-13);
-    check_fast_derivatives(energy, x, sample_input({2, 4, 2}, -1, 1, {}, 46));
+    const Tensor closed_form = fourier_features_by_hand(x, plain.frequencies(), sigma);
+    for (int64_t row = 0; row < 2; ++row) {
+      CAPTURE(row);
+      const Tensor perturbed = slice(x, 0, row, row + 1) + sigma * randn({draws, 2}, generator, DType::Float64);
+      const std::vector<double> drawn = fourier_features_by_hand(perturbed, plain.frequencies()).to_vector();
+      const std::vector<double> expected = slice(closed_form, 0, row, row + 1).to_vector();
+      for (int64_t k = 0; k < features; ++k) {
+        CAPTURE(k);
+        double total = 0, total_square = 0;
+        for (int64_t i = 0; i < draws; ++i) {
+          total += drawn[static_cast<std::size_t>(i * features + k)];
+          total_square += drawn[static_cast<std::size_t>(i * features + k)] * drawn[static_cast<std::size_t>(i * features + k)];
+        }
+        const double average = total / draws, error = std::sqrt((total_square / draws - average * average) / (draws - 1));
+        CHECK(std::abs(average - expected[static_cast<std::size_t>(k)]) < 5 * error + 1e-12);
+      }
+    }
   }
 }
 

@@ -108,23 +108,19 @@ TEST_CASE("recipe: what the command line gives stays as given") {
   CHECK(a.sampler.step_size == doctest::Approx(2 * samplers::annealed_step_ratio(10.0, 20) * 0.01));
 }
 
-TEST_CASE("recipe: dsm, nce and pcd see 16 Fourier features of std 4/σ₁, ssm and sm 8 of std 1/σ₁, cd and --plain x itself") {
+TEST_CASE("recipe: every loss but cd sees 16 Fourier features of std 4/σ₁, averaged over the noise when noise-conditional, but cd and --plain x itself") {
   const double largest = losses::data_scales(mixture_data()).largest;
-  for (const std::string loss : {"dsm", "nce", "pcd"}) {
+  for (const std::string loss : {"dsm", "ssm", "sm", "nce", "pcd"}) {
     CAPTURE(loss);
     const TrainConfig c = configured(loss);
+    const bool conditional = loss != "nce" && loss != "pcd";
     CHECK(c.fourier_features == 16);
     CHECK(c.fourier_scale == doctest::Approx(4 / largest));
-    CHECK(describe_recipe(c).find(loss == "dsm" ? "E(x; σ) = MLP([γ(x), log σ])/σ" : "energy MLP(γ(x))") != std::string::npos);
-    CHECK(describe_recipe(c).find("Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: 16 frequencies B of std") != std::string::npos);
-  }
-  for (const std::string loss : {"ssm", "sm"}) {
-    CAPTURE(loss);
-    const TrainConfig c = configured(loss);
-    CHECK(c.fourier_features == 8);
-    CHECK(c.fourier_scale == doctest::Approx(1 / largest));
-    CHECK(describe_recipe(c).find("E(x; σ) = MLP([γ(x), log σ])/σ") != std::string::npos);
-    CHECK(describe_recipe(c).find("8 frequencies B of std") != std::string::npos);
+    CHECK(c.fourier_averaged);
+    const std::string recipe = describe_recipe(c);
+    CHECK(recipe.find(conditional ? "E(x; σ) = MLP([γ(x), log σ])/σ" : "energy MLP(γ(x))") != std::string::npos);
+    CHECK(recipe.find("Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: 16 frequencies B of std") != std::string::npos);
+    CHECK((recipe.find("each averaged over the level's noise") != std::string::npos) == conditional);
   }
   CHECK(configured("cd").fourier_features == 0);
   CHECK(describe_recipe(configured("cd")).find("Fourier") == std::string::npos);
@@ -164,6 +160,7 @@ TEST_CASE("a model with Fourier features reads back as the same energy: its freq
   const LoadedModel loaded = load_model(directory.string());
   std::filesystem::remove_all(directory);
   CHECK(loaded.config.fourier_features == 3);
+  CHECK(loaded.config.fourier_averaged);
   CHECK(loaded.energy->frequencies().to_vector() == energy->frequencies().to_vector());
   Generator points(13);
   const Tensor x = randn({5, 2}, points);
@@ -173,6 +170,10 @@ TEST_CASE("a model with Fourier features reads back as the same energy: its freq
   json.erase("fourier_features");
   json.erase("fourier_scale");
   CHECK(config_from_json(json, 3).fourier_features == 0);
+  // A format-4 file has features but no average: its model sees them whole at every level.
+  json = config_to_json(c);
+  json.erase("fourier_averaged");
+  CHECK_FALSE(config_from_json(json, 4).fourier_averaged);
 }
 
 TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
@@ -191,7 +192,9 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
   c.loss = "dsm";
   c.sigmas = {0.1};
   nlohmann::json json = config_to_json(c);
-  for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule", "fourier_features", "fourier_scale"}) json.erase(added);
+  for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule", "fourier_features", "fourier_scale", "fourier_averaged"}) {
+    json.erase(added);
+  }
   for (const char* sampler : {"sampler", "cd_sampler"}) {
     json[sampler].erase("adapt_steps");
     json[sampler].erase("target_acceptance");

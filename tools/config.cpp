@@ -29,7 +29,7 @@ bool TrainConfig::conditional_on_noise() const { return noise_conditional && (lo
 
 // The JSON form is every field by name (flat), read back with `at`, so a missing field throws.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas, adapt_steps, target_acceptance, start)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, fourier_features, fourier_scale, loss,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, fourier_features, fourier_scale, fourier_averaged, loss,
                                    noise_conditional, sigmas, noise_levels,
                                    projections, projection, variance_reduced, sm_method, probes, cd_steps, cd_sampler,
                                    energy_regularization, buffer_size, noise_ratio, noise_widen, steps, batch_size, lr, lr_schedule, seed,
@@ -38,7 +38,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, dat
 nlohmann::json config_to_json(const TrainConfig& config) { return config; }
 
 TrainConfig config_from_json(const nlohmann::json& json, uint32_t format_version) {
-  // Fields added in model formats 2 and 4 take, in older files, the values that reproduce their runs.
+  // Fields added in model formats 2, 4 and 5 take, in older files, the values that reproduce their runs.
   nlohmann::json completed = json;
   const auto complete = [](nlohmann::json& object, const char* field, const nlohmann::json& value) {
     if (object.is_object() && !object.contains(field)) object[field] = value;
@@ -48,6 +48,7 @@ TrainConfig config_from_json(const nlohmann::json& json, uint32_t format_version
   complete(completed, "lr_schedule", "constant");
   complete(completed, "fourier_features", 0);  // format 4
   complete(completed, "fourier_scale", 1.0);
+  complete(completed, "fourier_averaged", false);  // format 5
   for (const char* sampler : {"sampler", "cd_sampler"}) {
     if (!completed.is_object() || !completed.contains(sampler)) continue;
     complete(completed[sampler], "adapt_steps", 0);
@@ -74,7 +75,8 @@ std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Gene
     if (!config.conditional_on_noise()) {
       return std::make_shared<energies::MLPEnergy>(config.sizes(), activation, generator, DType::Float32, Device::CPU, features);
     }
-    auto energy = std::make_shared<energies::NoiseConditionalMLPEnergy>(config.sizes(), activation, generator, DType::Float32, Device::CPU, features);
+    auto energy = std::make_shared<energies::NoiseConditionalMLPEnergy>(config.sizes(), activation, generator, DType::Float32, Device::CPU, features,
+                                                                       config.fourier_averaged);
     if (!config.sigmas.empty()) energy->set_noise_level(config.sigmas.back());
     return energy;
   } catch (const std::invalid_argument& error) {

@@ -17,9 +17,10 @@ namespace ebm::tools {
 /// Version 2 added the noise-conditional model and the recipe's fields to the configuration;
 /// version 3 gave annealed Langevin's ε the paper's convention (half the step of the same ε
 /// before); version 4 added Fourier features (fourier_features, fourier_scale; their frequencies
-/// are redrawn from the seed, as the initial weights were). Older files are read with the values
-/// that reproduce their runs (config_from_json).
-inline constexpr uint32_t model_format_version = 4;
+/// are redrawn from the seed, as the initial weights were); version 5 averages a noise-conditional
+/// model's features over each level's noise (fourier_averaged; false in older files). Older files
+/// are read with the values that reproduce their runs (config_from_json).
+inline constexpr uint32_t model_format_version = 5;
 
 /// Progress of a run.
 struct TrainState {

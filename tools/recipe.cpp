@@ -15,9 +15,6 @@ constexpr int64_t annealed_steps_per_level = 100;  // Song & Ermon 2019's T
 constexpr int64_t mala_steps = 1000;
 constexpr int64_t default_fourier_features = 16;
 constexpr double fourier_cycles_across_data = 4;  // the frequencies' std: 4 cycles over the data's largest distance
-// ssm and sm: fewer and lower frequencies, where their per-level objectives still converge.
-constexpr int64_t low_fourier_features = 8;
-constexpr double low_fourier_cycles_across_data = 1;
 
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
 /// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
@@ -51,14 +48,11 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
     const losses::DataScales scales = losses::data_scales(data);
     const double finest = scales.finest;
     // Fourier features where they were measured to help (docs/recipes.md): not for cd, whose
-    // energy away from the data they filled with spurious wells, nor for --plain; for ssm and sm
-    // only low frequencies, as their per-level objectives diverged with the others'.
-    const bool features_help = c.loss == "nce" || c.loss == "pcd" || (c.loss == "dsm" && c.noise_conditional);
-    const bool low_features_help = c.conditional_on_noise() && (c.loss == "ssm" || c.loss == "sm");
-    const double cycles = low_features_help ? low_fourier_cycles_across_data : fourier_cycles_across_data;
+    // energy away from the data they filled with spurious wells, nor for --plain. A
+    // noise-conditional model averages them over each level's noise (TrainConfig's default).
+    const bool features_help = c.loss == "nce" || c.loss == "pcd" || c.conditional_on_noise();
     if (!was_given("--fourier-features") && features_help) c.fourier_features = default_fourier_features;
-    if (!was_given("--fourier-features") && low_features_help) c.fourier_features = low_fourier_features;
-    if (!was_given("--fourier-scale") && scales.largest > 0) c.fourier_scale = cycles / scales.largest;
+    if (!was_given("--fourier-scale") && scales.largest > 0) c.fourier_scale = fourier_cycles_across_data / scales.largest;
     if ((c.loss == "cd" || c.loss == "pcd") && !was_given("--cd-sampler")) {
       // Exact negatives, their step kept tuned from one training step to the next.
       c.cd_sampler.name = "mala";
@@ -106,7 +100,8 @@ std::string describe_recipe(const TrainConfig& c) {
   }
   if (features) {
     text += "  Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: " + std::to_string(c.fourier_features) +
-            " frequencies B of std " + format("%.3g", c.fourier_scale) + " cycles per unit\n";
+            " frequencies B of std " + format("%.3g", c.fourier_scale) + " cycles per unit" +
+            (c.conditional_on_noise() && c.fourier_averaged ? ", each averaged over the level's noise (× exp(−σ²‖2πb‖²/2))" : "") + "\n";
   }
   text += "  training: " + std::to_string(c.steps) + " steps, Adam lr " + format("%.3g", c.lr) +
           (c.lr_schedule == "cosine" ? " decayed to 0 (cosine)" : " (constant)") + "\n";
