@@ -50,9 +50,12 @@ DataScales data_scales(const Tensor& data) {
 }
 
 std::vector<double> noise_levels_from_data(const Tensor& data, int64_t levels) {
+  return noise_levels_from_scales(data_scales(data), levels);
+}
+
+std::vector<double> noise_levels_from_scales(const DataScales& scales, int64_t levels) {
   const char* name = "noise_levels_from_data";
   if (levels < 2) throw std::invalid_argument(std::string(name) + ": needs at least 2 levels, got " + std::to_string(levels));
-  const DataScales scales = data_scales(data);
   if (!(std::isfinite(scales.largest) && scales.finest > 0)) {
     throw std::invalid_argument(std::string(name) + ": the data has no spread to derive noise levels from (largest distance " +
                                 std::to_string(scales.largest) + ", median nearest-neighbour distance " +

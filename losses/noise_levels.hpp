@@ -52,6 +52,8 @@ DataScales data_scales(const Tensor& data);
 /// nearest neighbour, the finest scale the data resolves (data_scales). L ≥ 2; throws
 /// std::invalid_argument otherwise, or when the data has no spread (σ_L = 0).
 std::vector<double> noise_levels_from_data(const Tensor& data, int64_t levels);
+/// The same levels from scales data_scales already computed.
+std::vector<double> noise_levels_from_scales(const DataScales& scales, int64_t levels);
 
 /// Throws std::invalid_argument naming `loss` unless sigmas is non-empty, each finite and > 0.
 void check_sigmas(const char* loss, const std::vector<double>& sigmas);

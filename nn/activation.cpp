@@ -18,31 +18,32 @@ Tensor activate(Activation activation, const Tensor& x) {
   throw std::invalid_argument("activate: unknown activation");
 }
 
-ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a) {
+ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a, bool with_second) {
   switch (activation) {
-    case Activation::ReLU: return {greater(a, 0.0), zeros_like(a)};  // [a > 0]; 0 away from the kink
+    case Activation::ReLU: return {greater(a, 0.0), with_second ? zeros_like(a) : Tensor()};  // [a > 0]; 0 away from the kink
     case Activation::Tanh: {
       const Tensor t = tanh(a);
       const Tensor slope = 1.0 - square(t);  // 1 − tanh², then −2 tanh·(1 − tanh²)
-      return {slope, -2.0 * (t * slope)};
+      return {slope, with_second ? -2.0 * (t * slope) : Tensor()};
     }
     case Activation::Sigmoid: {
       const Tensor s = sigmoid(a);
       const Tensor slope = s * (1.0 - s);  // σ(1 − σ), then σ(1 − σ)(1 − 2σ)
-      return {slope, slope * (1.0 - 2.0 * s)};
+      return {slope, with_second ? slope * (1.0 - 2.0 * s) : Tensor()};
     }
     case Activation::Softplus: {
       const Tensor s = sigmoid(a);
-      return {s, s * (1.0 - s)};  // σ, then σ(1 − σ)
+      return {s, with_second ? s * (1.0 - s) : Tensor()};  // σ, then σ(1 − σ)
     }
-    case Activation::SiLU: return {silu_backward(scalar_tensor(1.0, a.dtype(), a.device()), a), silu_second_derivative(a)};
+    case Activation::SiLU:
+      return {silu_backward(scalar_tensor(1.0, a.dtype(), a.device()), a), with_second ? silu_second_derivative(a) : Tensor()};
   }
   throw std::invalid_argument("activation_derivatives: unknown activation");
 }
 
 Tensor activation_backward(Activation activation, const Tensor& g, const Tensor& a) {
   if (activation == Activation::SiLU) return silu_backward(g, a);
-  return g * activation_derivatives(activation, a).first;
+  return g * activation_derivatives(activation, a, false).first;
 }
 
 Tensor activation_jet(Activation activation, const Tensor& products, const Tensor& bias) {

@@ -17,12 +17,12 @@ inline constexpr Activation all_activations[] = {Activation::ReLU, Activation::T
 Tensor activate(Activation activation, const Tensor& x);
 
 /// σ′(a) and σ″(a) of an activation σ, in differentiable ops (the forward Laplacian of an MLP
-/// propagates both; docs/energies.md).
+/// propagates both; docs/energies.md); σ″ is left undefined unless with_second.
 struct ActivationDerivatives {
   Tensor first;
   Tensor second;
 };
-ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a);
+ActivationDerivatives activation_derivatives(Activation activation, const Tensor& a, bool with_second = true);
 /// g·σ′(a): the backward of an activation, g and a broadcast together (SiLU's is one kernel).
 Tensor activation_backward(Activation activation, const Tensor& g, const Tensor& a);
 

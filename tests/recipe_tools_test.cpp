@@ -52,9 +52,9 @@ TEST_CASE("recipe: a score loss gets noise levels from the data and annealed Lan
     CHECK(model_noise_levels(c) == c.sigmas);
     CHECK(describe_recipe(c).find("10 noise levels") != std::string::npos);
   }
-  CHECK(configured("dsm").steps == 2000);
-  CHECK(configured("ssm").steps == 8000);
-  CHECK(configured("sm").steps == 10000);
+  CHECK(configured("dsm").steps == 1800);
+  CHECK(configured("ssm").steps == 7000);
+  CHECK(configured("sm").steps == 8000);
 }
 
 TEST_CASE("recipe: other models get MALA with its step adapted over the first half of its steps") {

@@ -27,6 +27,7 @@ TEST_CASE("data_scales and noise_levels_from_data: the largest pairwise and the 
   CHECK(levels[0] == doctest::Approx(3));
   CHECK(levels[1] == doctest::Approx(std::sqrt(3.0)));
   CHECK(levels[2] == doctest::Approx(1));
+  CHECK(noise_levels_from_scales(scales, 3) == levels);
   // A repeated point has no scale of its own: nearest distances 0, 0, 1, 2 → the median of {1, 2}.
   CHECK(data_scales(column({0, 0, 1, 3})).finest == 2);
   CHECK(data_scales(column({2, 2})).finest == 0);

@@ -17,13 +17,13 @@ constexpr int64_t default_fourier_features = 16;
 constexpr double fourier_cycles_across_data = 4;  // the frequencies' std: 4 cycles over the data's largest distance
 
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
-/// learning rate, within about 10 s on one core (docs/recipes.md has the measurements).
+/// learning rate, within about 12 s on one core (docs/recipes.md has the measurements).
 int64_t default_steps(const std::string& loss) {
   if (loss == "nce") return 20000;
-  if (loss == "sm") return 10000;
-  if (loss == "ssm") return 8000;
+  if (loss == "sm") return 8000;
+  if (loss == "ssm") return 7000;
   if (loss == "cd" || loss == "pcd") return 4000;
-  return 2000;
+  return 1800;
 }
 
 std::string format(const char* pattern, double value) {
@@ -43,9 +43,9 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
   const auto was_given = [&given](const char* option) { return std::find(given.begin(), given.end(), option) != given.end(); };
   try {
     if (!was_given("--steps")) c.steps = default_steps(c.loss);
-    if (c.conditional_on_noise() && !was_given("--sigma")) c.sigmas = losses::noise_levels_from_data(data, c.noise_levels);
-    if (c.loss == "dsm" && c.sigmas.empty()) c.sigmas = {0.1};  // plain DSM: one level, as Vincent 2011
     const losses::DataScales scales = losses::data_scales(data);
+    if (c.conditional_on_noise() && !was_given("--sigma")) c.sigmas = losses::noise_levels_from_scales(scales, c.noise_levels);
+    if (c.loss == "dsm" && c.sigmas.empty()) c.sigmas = {0.1};  // plain DSM: one level, as Vincent 2011
     const double finest = scales.finest;
     // Fourier features where they were measured to help (docs/recipes.md): not for cd, whose
     // energy away from the data they filled with spurious wells, nor for --plain. A
