@@ -321,6 +321,7 @@ TEST_CASE("every range error says what was given and what is accepted, in one sh
       {"train --dataset two_moons --out x --energy-reg -1", "--energy-reg: got '-1'; accepted: a number ≥ 0"},
       {"train --dataset two_moons --out x --sigma 0.5 --sigma -1", "--sigma: got '-1'; accepted: a number > 0"},
       {"train --dataset two_moons --out x --target-acceptance 2", "--target-acceptance: got '2'; accepted: a number from 0.01 to 0.99"},
+      {"train --dataset two_moons --out x --fourier-averaged maybe", "--fourier-averaged: got 'maybe'; accepted: true or false"},
       {"sample --model m --out s.csv --steps -1", "--steps: got '-1'; accepted: a whole number ≥ 0"},
       {"plot --model m --out p.png --width 5", "--width: got '5'; accepted: a whole number from 200 to 8000"},
       {"--threads 999 info", "--threads: got '999'; accepted: a whole number from 1 to 256"},
@@ -818,6 +819,7 @@ TEST_CASE("train prints and records the recipe, and options given stay as given"
   CHECK(json_value(json, "name", "sampler") == "\"annealed\"");
   CHECK(json_value(json, "sigmas", "sampler") == json_value(json, "sigmas", "seed"));  // the training levels (keys are sorted)
   CHECK(json_value(json, "lr_schedule") == "\"cosine\"");
+  CHECK(json_value(json, "fourier_averaged") == "true");
   // sample uses the recorded recipe: the annealed levels, from the chains' seed.
   REQUIRE(run("sample --model run --n 20 --seed 3 --out again.csv").code == 0);
   CHECK(read("again.csv") == read("run/samples.csv"));
@@ -825,6 +827,9 @@ TEST_CASE("train prints and records the recipe, and options given stay as given"
   REQUIRE(run("train --dataset two_moons --loss dsm --plain --sigma 0.2 --sampler langevin --steps 3 --hidden 16 --samples 5 --quiet --out plain").code ==
           0);
   const std::string plain = read_model("plain").json;
+  REQUIRE(run("train --dataset two_moons --loss sm --fourier-averaged false --steps 3 --hidden 16 --sampler-steps 10 --samples 5 --quiet --out whole")
+              .code == 0);
+  CHECK(json_value(read_model("whole").json, "fourier_averaged") == "false");
   CHECK(json_value(plain, "noise_conditional") == "false");
   CHECK(json_value(plain, "sigmas", "seed") == "[0.2]");
   CHECK(json_value(plain, "name", "sampler") == "\"langevin\"");

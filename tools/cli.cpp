@@ -91,8 +91,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     t.add_option("--fourier-scale", c.fourier_scale, "the std of the Fourier frequencies B, in cycles per unit of x (default: from the data)")
         ->check(real_number(0, false));
     t.add_option("--fourier-averaged", c.fourier_averaged,
-                 "dsm, ssm, sm: the network at level σ sees each Fourier feature averaged over that level's noise (true or false)")
-        ->capture_default_str();
+                 "dsm, ssm, sm: the network at level σ sees each Fourier feature averaged over that level's noise")
+        ->check(true_or_false())
+        ->default_str("true");
     t.add_option("--seed", c.seed, "seed of the initialisation, the data and the losses' noise")->capture_default_str();
     t.add_option("--log-every", c.log_every, "steps between rows of log.csv")->capture_default_str()->check(whole_number(1));
     t.add_option("--checkpoint-every", c.checkpoint_every, "steps between checkpoints")->capture_default_str()->check(whole_number(1));

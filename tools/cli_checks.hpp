@@ -1,4 +1,4 @@
-// The range checks of the tool's numeric options. CLI11's own print the type's limits (a 309-digit
+// The checks of the tool's numeric and true/false options. CLI11's own print the type's limits (a 309-digit
 // upper bound for "positive"); these say what was given and what is accepted:
 //   ebm: error: --steps: got '-5'; accepted: a whole number ≥ 1
 // (--help shows the range in ASCII, ">=1" or "1..64": CLI11 aligns its columns by bytes.)
@@ -58,6 +58,16 @@ inline CLI::Validator real_number(double low, bool inclusive, double high = INFI
         return {};
       },
       std::isfinite(high) ? shown(low) + ".." + shown(high) : (inclusive ? ">=" : ">") + shown(low));
+}
+
+/// The word true or false.
+inline CLI::Validator true_or_false() {
+  return CLI::Validator(
+      [](std::string& given) -> std::string {
+        if (given == "true" || given == "false") return {};
+        return "got '" + given + "'; accepted: true or false";
+      },
+      "true|false");
 }
 
 }  // namespace ebm::tools
