@@ -86,7 +86,7 @@ std::pair<Tensor, Tensor> MLPEnergy::features(const Tensor& u) const {
 
 void MLPEnergy::average_features_over_noise(double sigma) {
   if (!angular_frequencies_.defined()) return;
-  amplitudes_ = sigma == 0 ? Tensor() : exp(-0.5 * sigma * sigma * sum(square(angular_frequencies_), 1));
+  amplitudes_ = exp(-0.5 * sigma * sigma * sum(square(angular_frequencies_), 1));
 }
 
 Tensor MLPEnergy::gradient_through_input(const Tensor& input, const Tensor& input_gradient) const {

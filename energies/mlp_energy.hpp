@@ -66,7 +66,7 @@ class MLPEnergy : public EnergyFunction {
   std::pair<Tensor, Tensor> features(const Tensor& u) const;
   /// Scales feature k by a_k = exp(−½σ²‖2πb_k‖²), the factor by which averaging over noise
   /// N(0, σ²I) shrinks it: E_ε cos(ωᵀ(x + σε)) = e^{−σ²‖ω‖²/2} cos ωᵀx (and the same for sin).
-  /// sigma = 0 restores a = 1. Without features it does nothing.
+  /// Without features it does nothing.
   void average_features_over_noise(double sigma);
 
  private:
