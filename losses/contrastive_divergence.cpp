@@ -39,6 +39,7 @@ Tensor ContrastiveDivergenceLoss::draw_negatives(const Tensor& pos) {
     buffer_.emplace(pos.size(1),
                     samplers::ReplayBufferOptions{.capacity = options_.buffer_size,
                                                   .reinit_fraction = options_.reinit_fraction,
+                                                  .data_restart_fraction = options_.data_restart_fraction,
                                                   .low = options_.buffer_low.value_or(*lowest - margin),
                                                   .high = options_.buffer_high.value_or(*highest + margin)},
                     generator, pos.dtype());
@@ -48,7 +49,7 @@ Tensor ContrastiveDivergenceLoss::draw_negatives(const Tensor& pos) {
                                 " chains, but this batch has D = " + std::to_string(pos.size(1)));
   }
   const int64_t n = std::min(pos.size(0), buffer_->capacity());
-  auto draw = buffer_->sample(n, generator);
+  auto draw = buffer_->sample(n, generator, pos);
   const Tensor advanced = options_.sampler->sample(draw.states.to(pos.dtype()).to(pos.device()), options_.n_steps, generator);
   buffer_->update(draw.slots, advanced);
   return advanced;

@@ -21,6 +21,8 @@ struct CDOptions {
   double energy_regularization = 0.0;
   /// Persistent CD: fraction of chains restarted uniformly in the box at each draw.
   double reinit_fraction = 0.05;
+  /// Persistent CD: fraction of chains restarted at the batch's data points at each draw.
+  double data_restart_fraction = 0.0;
   /// Persistent CD: the box [low, high]^D; when unset, the smallest such cube around the first
   /// batch, widened by 5% of its size on each side.
   std::optional<double> buffer_low = std::nullopt;

@@ -27,6 +27,10 @@ ReplayBuffer::ReplayBuffer(int64_t dim, ReplayBufferOptions options, Generator& 
     throw std::invalid_argument("ReplayBuffer: reinit_fraction must be in [0, 1], got " +
                                 std::to_string(options.reinit_fraction));
   }
+  if (!(options.data_restart_fraction >= 0 && options.reinit_fraction + options.data_restart_fraction <= 1)) {
+    throw std::invalid_argument("ReplayBuffer: data_restart_fraction must be ≥ 0 with reinit_fraction + data_restart_fraction ≤ 1, got " +
+                                std::to_string(options.data_restart_fraction));
+  }
   if (!(std::isfinite(options.low) && std::isfinite(options.high) && options.low < options.high)) {
     throw std::invalid_argument("ReplayBuffer: the box needs finite low < high, got [" + std::to_string(options.low) +
                                 ", " + std::to_string(options.high) + "]");
@@ -35,7 +39,7 @@ ReplayBuffer::ReplayBuffer(int64_t dim, ReplayBufferOptions options, Generator& 
   states_ = uniform_in_box({options.capacity, dim}, options, generator, dtype);
 }
 
-ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator) {
+ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator, const Tensor& data) {
   if (n < 1 || n > options_.capacity) {
     throw std::invalid_argument("ReplayBuffer: can draw 1 to " + std::to_string(options_.capacity) +
                                 " distinct chains (the capacity), asked for " + std::to_string(n));
@@ -53,8 +57,19 @@ ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator) {
   }
   const int64_t d = dim();
   const Tensor stored = gather_rows(states_, draw.slots);
-  const Tensor restart = unsqueeze(less(rand({n}, generator, states_.dtype()), options_.reinit_fraction), 1);
-  draw.states = where(restart, uniform_in_box({n, d}, options_, generator, states_.dtype()), stored);
+  // One uniform number per row: below reinit_fraction the row restarts in the box, below
+  // reinit_fraction + data_restart_fraction at its data point, above it continues its chain.
+  const Tensor choice = unsqueeze(rand({n}, generator, states_.dtype()), 1);
+  draw.states = stored;
+  if (data.defined() && options_.data_restart_fraction > 0) {
+    if (data.dim() != 2 || data.size(0) < n || data.size(1) != d) {
+      throw std::invalid_argument("ReplayBuffer: restarting at the data needs data of shape [≥ " + std::to_string(n) + ", " +
+                                  std::to_string(d) + "], got " + shape_string(data.shape()));
+    }
+    const Tensor points = slice(data.detach(), 0, 0, n).to(states_.dtype()).to(Device::CPU);
+    draw.states = where(less(choice, options_.reinit_fraction + options_.data_restart_fraction), points, draw.states);
+  }
+  draw.states = where(less(choice, options_.reinit_fraction), uniform_in_box({n, d}, options_, generator, states_.dtype()), draw.states);
   return draw;
 }
 

@@ -14,6 +14,9 @@ struct ReplayBufferOptions {
   int64_t capacity = 10000;
   /// Fraction of each draw re-initialised uniformly in the box instead of taken from the buffer.
   double reinit_fraction = 0.05;
+  /// Fraction of each draw restarted at a data point instead (the CD-k start, Hinton 2002), when
+  /// sample() is given data; 0: none. reinit_fraction + data_restart_fraction ≤ 1.
+  double data_restart_fraction = 0.0;
   /// The box [low, high]^D that fills the buffer at the start and re-initialises chains.
   double low = -1.0;
   double high = 1.0;
@@ -30,8 +33,9 @@ class ReplayBuffer {
     std::vector<int64_t> slots;  // where each row came from and goes back to
   };
   /// n states from n distinct random slots; each is replaced, with probability reinit_fraction,
-  /// by a fresh uniform draw from the box.
-  Draw sample(int64_t n, Generator& generator = default_generator());
+  /// by a fresh uniform draw from the box, or with probability data_restart_fraction by the row of
+  /// the same index of data [≥ n, D] (when given).
+  Draw sample(int64_t n, Generator& generator = default_generator(), const Tensor& data = Tensor());
   /// Writes states [n, D] back into the slots they were drawn from.
   void update(const std::vector<int64_t>& slots, const Tensor& states);
 

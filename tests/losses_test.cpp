@@ -795,6 +795,18 @@ TEST_CASE("persistent CD keeps chains in a replay buffer — negatives are avail
   CHECK(continued > 0);
 }
 
+TEST_CASE("persistent CD with data_restart_fraction 1 starts every chain at its batch row") {
+  Generator generator(52);
+  auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1}, nn::Activation::SiLU, generator);
+  auto shift = std::make_shared<ShiftSampler>(energy);
+  ContrastiveDivergenceLoss pcd(energy, {.sampler = shift, .persistent = true, .buffer_size = 100, .reinit_fraction = 0,
+                                         .data_restart_fraction = 1, .generator = &generator});
+  const Tensor data = randn({32, 2}, generator) + 3.0;
+  pcd(data);
+  CHECK(shift->starts.to_vector() == data.to_vector());
+  CHECK(pcd.last_negatives().to_vector() == (data + 1.0).to_vector());
+}
+
 TEST_CASE("losses refuse bad input with clear messages — a non-finite loss is reported") {
   auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 8, 1});
   const Tensor pos = randn({8, 2});

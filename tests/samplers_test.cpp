@@ -472,3 +472,42 @@ TEST_CASE("replay buffer: distinct slots, re-initialisation from the box, write-
   CHECK_THROWS_WITH_AS(buffer.update({1}, full({1, 2}, INFINITY, DType::Float64)), doctest::Contains("non-finite"),
                        std::invalid_argument);
 }
+
+TEST_CASE("replay buffer: restarts at data points, each row at the data row of its index") {
+  Generator generator(17);
+  // Stored chains at 0, the box [5, 6), data row i at (100 + i, 100 + i): each drawn row says where it came from.
+  ReplayBuffer buffer(2, {.capacity = 1000, .reinit_fraction = 0.05, .data_restart_fraction = 0.2, .low = 5, .high = 6}, generator,
+                      DType::Float64);
+  buffer.update(buffer.sample(1000, generator).slots, zeros({1000, 2}, DType::Float64));
+  std::vector<double> rows;
+  for (int i = 0; i < 1000; ++i) rows.insert(rows.end(), {100.0 + i, 100.0 + i});
+  const Tensor data = tensor(rows, {1000, 2}, DType::Float64);
+  const std::vector<double> drawn = buffer.sample(1000, generator, data).states.to_vector();
+  double fresh = 0, at_data = 0;
+  for (std::size_t i = 0; i < drawn.size(); i += 2) {
+    if (drawn[i] >= 100) {
+      at_data += 1;
+      CHECK(drawn[i] == 100.0 + static_cast<double>(i / 2));
+      CHECK(drawn[i + 1] == drawn[i]);
+    } else if (drawn[i] >= 5) {
+      fresh += 1;
+    } else {
+      CHECK(drawn[i] == 0);
+    }
+  }
+  // Binomial counts, tolerance 5 standard deviations.
+  CHECK(std::abs(fresh - 50) < 5 * std::sqrt(1000 * 0.05 * 0.95));
+  CHECK(std::abs(at_data - 200) < 5 * std::sqrt(1000 * 0.2 * 0.8));
+  // Without data the same buffer restarts only in the box.
+  double away = 0;
+  const std::vector<double> plain = buffer.sample(1000, generator).states.to_vector();
+  for (std::size_t i = 0; i < plain.size(); i += 2) away += plain[i] >= 100 ? 1 : 0;
+  CHECK(away == 0);
+
+  CHECK_THROWS_WITH_AS(buffer.sample(10, generator, zeros({9, 2}, DType::Float64)), doctest::Contains("[≥ 10, 2], got [9, 2]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ReplayBuffer(2, {.reinit_fraction = 0.9, .data_restart_fraction = 0.2}, generator),
+                       doctest::Contains("reinit_fraction + data_restart_fraction ≤ 1"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ReplayBuffer(2, {.data_restart_fraction = -0.1}, generator), doctest::Contains("data_restart_fraction must be ≥ 0"),
+                       std::invalid_argument);
+}

@@ -111,6 +111,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     add_sampler_options(t, c.cd_sampler, "cd-", "cd/pcd:");
     t.add_option("--energy-reg", c.energy_regularization, "cd/pcd: λ of λ(E⁺² + E⁻²)")->capture_default_str()->check(real_number(0, true));
     t.add_option("--buffer-size", c.buffer_size, "pcd: replay buffer capacity")->capture_default_str()->check(whole_number(1));
+    t.add_option("--data-restarts", c.data_restarts, "pcd: fraction of chains restarted at data points per draw")
+        ->capture_default_str()
+        ->check(real_number(0, true, 0.95));
     t.add_option("--noise-ratio", c.noise_ratio, "nce: noise samples per data point")->capture_default_str()->check(real_number(0, false));
     t.add_option("--noise-widen", c.noise_widen, "nce: the noise Gaussian's stds are the data's × this")->capture_default_str()->check(real_number(0, false));
     t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(whole_number(1));

@@ -18,9 +18,10 @@ namespace ebm::tools {
 /// version 3 gave annealed Langevin's ε the paper's convention (half the step of the same ε
 /// before); version 4 added Fourier features (fourier_features, fourier_scale; their frequencies
 /// are redrawn from the seed, as the initial weights were); version 5 averages a noise-conditional
-/// model's features over each level's noise (fourier_averaged; false in older files). Older files
+/// model's features over each level's noise (fourier_averaged; false in older files); version 6
+/// restarts a share of pcd's chains at data points (data_restarts; 0 in older files). Older files
 /// are read with the values that reproduce their runs (config_from_json).
-inline constexpr uint32_t model_format_version = 5;
+inline constexpr uint32_t model_format_version = 6;
 
 /// Progress of a run.
 struct TrainState {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "losses/contrastive_divergence.hpp"
 #include "losses/noise_levels.hpp"
 #include "samplers/langevin.hpp"
 #include "tools/cli_error.hpp"
@@ -15,6 +16,10 @@ constexpr int64_t annealed_steps_per_level = 100;  // Song & Ermon 2019's T
 constexpr int64_t mala_steps = 1000;
 constexpr int64_t default_fourier_features = 16;
 constexpr double fourier_cycles_across_data = 4;  // the frequencies' std: 4 cycles over the data's largest distance
+// pcd: the share of buffer chains restarted at data points per draw, which keeps the modes' weights
+// tied to the data, and the energy regulariser's λ that this lets shrink (docs/recipes.md).
+constexpr double pcd_data_restarts = 0.2;
+constexpr double pcd_energy_regularization = 0.05;
 
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
 /// learning rate, within about 12 s on one core (docs/recipes.md has the measurements).
@@ -59,6 +64,10 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
       if (!was_given("--cd-adapt-steps")) c.cd_sampler.adapt_steps = c.cd_steps;
       if (!was_given("--cd-step-size") && finest > 0) c.cd_sampler.step_size = finest * finest / 2;
     }
+    if (c.loss == "pcd") {
+      if (!was_given("--data-restarts")) c.data_restarts = pcd_data_restarts;
+      if (!was_given("--energy-reg")) c.energy_regularization = pcd_energy_regularization;
+    }
     SamplerConfig& s = c.sampler;
     if (!was_given("--sampler")) s.name = c.conditional_on_noise() ? "annealed" : "mala";
     if (s.name == "annealed") {
@@ -102,6 +111,15 @@ std::string describe_recipe(const TrainConfig& c) {
     text += "  Fourier features γ(x) = [x, cos 2πxBᵀ, sin 2πxBᵀ]: " + std::to_string(c.fourier_features) +
             " frequencies B of std " + format("%.3g", c.fourier_scale) + " cycles per unit" +
             (c.conditional_on_noise() && c.fourier_averaged ? ", each averaged over the level's noise (× exp(−σ²‖2πb‖²/2))" : "") + "\n";
+  }
+  if (c.loss == "cd" || c.loss == "pcd") {
+    const SamplerConfig& negatives = c.cd_sampler;
+    const std::string buffer = "a replay buffer of " + std::to_string(c.buffer_size) + " chains (" +
+                               format("%.3g", 100 * losses::CDOptions{}.reinit_fraction) + "% restarted uniformly, " +
+                               format("%.3g", 100 * c.data_restarts) + "% at data points)";
+    text += "  negatives: " + negatives.name + ", " + std::to_string(c.cd_steps) + " steps from " + (c.loss == "cd" ? "the data" : buffer) +
+            (negatives.adapt_steps > 0 ? ", step adapted toward acceptance " + format("%.3g", negatives.target_acceptance) : "") +
+            "; energy regulariser λ " + format("%.3g", c.energy_regularization) + "\n";
   }
   text += "  training: " + std::to_string(c.steps) + " steps, Adam lr " + format("%.3g", c.lr) +
           (c.lr_schedule == "cosine" ? " decayed to 0 (cosine)" : " (constant)") + "\n";
