@@ -26,6 +26,11 @@ ContrastiveDivergenceLoss::ContrastiveDivergenceLoss(std::shared_ptr<energies::E
   if (options_.persistent && options_.buffer_size < 1) {
     throw std::invalid_argument(std::string(name) + ": buffer_size must be ≥ 1");
   }
+  if (!(options_.reinit_fraction >= 0 && options_.data_restart_fraction >= 0 &&
+        options_.reinit_fraction + options_.data_restart_fraction <= 1)) {
+    throw std::invalid_argument(std::string(name) + ": reinit_fraction and data_restart_fraction must be ≥ 0 and add up to at most 1, got " +
+                                std::to_string(options_.reinit_fraction) + " and " + std::to_string(options_.data_restart_fraction));
+  }
 }
 
 Tensor ContrastiveDivergenceLoss::draw_negatives(const Tensor& pos) {

@@ -29,7 +29,8 @@ ReplayBuffer::ReplayBuffer(int64_t dim, ReplayBufferOptions options, Generator& 
   }
   if (!(options.data_restart_fraction >= 0 && options.reinit_fraction + options.data_restart_fraction <= 1)) {
     throw std::invalid_argument("ReplayBuffer: data_restart_fraction must be ≥ 0 with reinit_fraction + data_restart_fraction ≤ 1, got " +
-                                std::to_string(options.data_restart_fraction));
+                                std::to_string(options.data_restart_fraction) + " with reinit_fraction " +
+                                std::to_string(options.reinit_fraction));
   }
   if (!(std::isfinite(options.low) && std::isfinite(options.high) && options.low < options.high)) {
     throw std::invalid_argument("ReplayBuffer: the box needs finite low < high, got [" + std::to_string(options.low) +
@@ -44,6 +45,11 @@ ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator, const T
     throw std::invalid_argument("ReplayBuffer: can draw 1 to " + std::to_string(options_.capacity) +
                                 " distinct chains (the capacity), asked for " + std::to_string(n));
   }
+  const int64_t d = dim();
+  if (data.defined() && (data.dim() != 2 || data.size(0) < n || data.size(1) != d)) {
+    throw std::invalid_argument("ReplayBuffer: restarting at the data needs data of shape [≥ " + std::to_string(n) + ", " +
+                                std::to_string(d) + "], got " + shape_string(data.shape()));
+  }
   NoGradGuard no_grad;
   // Floyd's algorithm: n distinct slots from n uniform numbers.
   const std::vector<double> u = rand({n}, generator, DType::Float64).to_vector();
@@ -55,17 +61,11 @@ ReplayBuffer::Draw ReplayBuffer::sample(int64_t n, Generator& generator, const T
     if (slot == j) taken.insert(j);
     draw.slots.push_back(slot);
   }
-  const int64_t d = dim();
-  const Tensor stored = gather_rows(states_, draw.slots);
   // One uniform number per row: below reinit_fraction the row restarts in the box, below
   // reinit_fraction + data_restart_fraction at its data point, above it continues its chain.
   const Tensor choice = unsqueeze(rand({n}, generator, states_.dtype()), 1);
-  draw.states = stored;
+  draw.states = gather_rows(states_, draw.slots);
   if (data.defined() && options_.data_restart_fraction > 0) {
-    if (data.dim() != 2 || data.size(0) < n || data.size(1) != d) {
-      throw std::invalid_argument("ReplayBuffer: restarting at the data needs data of shape [≥ " + std::to_string(n) + ", " +
-                                  std::to_string(d) + "], got " + shape_string(data.shape()));
-    }
     const Tensor points = slice(data.detach(), 0, 0, n).to(states_.dtype()).to(Device::CPU);
     draw.states = where(less(choice, options_.reinit_fraction + options_.data_restart_fraction), points, draw.states);
   }

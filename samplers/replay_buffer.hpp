@@ -34,7 +34,8 @@ class ReplayBuffer {
   };
   /// n states from n distinct random slots; each is replaced, with probability reinit_fraction,
   /// by a fresh uniform draw from the box, or with probability data_restart_fraction by the row of
-  /// the same index of data [≥ n, D] (when given).
+  /// the same index of data [≥ n, D] (when given). Only data's first n rows are used, so its rows
+  /// should be in random order (a training batch is).
   Draw sample(int64_t n, Generator& generator = default_generator(), const Tensor& data = Tensor());
   /// Writes states [n, D] back into the slots they were drawn from.
   void update(const std::vector<int64_t>& slots, const Tensor& states);

@@ -510,8 +510,8 @@ TEST_CASE("train --buffer-size and --data-restarts set pcd's replay buffer") {
   REQUIRE(run(options + "--buffer-size 20 --out small").code == 0);
   REQUIRE(run(options + "--buffer-size 100 --data-restarts 0.5 --out large").code == 0);
   CHECK(json_number(read_model("large").json, "buffer_size") == 100);
-  CHECK(json_number(read_model("small").json, "data_restarts") == 0.2);
-  CHECK(json_number(read_model("large").json, "data_restarts") == 0.5);
+  CHECK(json_number(read_model("small").json, "data_restart_fraction") == 0.2);
+  CHECK(json_number(read_model("large").json, "data_restart_fraction") == 0.5);
   CHECK(generator_offset("large") - generator_offset("small") == (100 - 20) * 2 / 4);
 }
 

@@ -281,4 +281,9 @@ TEST_CASE("the replay buffer and row ops work with chains on the GPU") {
   const Tensor x = a.detach().requires_grad_();
   sum(gather_rows(x, {2, 0, 2}) * tensor({1, 2, 3, 4, 5, 6}, {3, 2}, DType::Float64, Device::CUDA)).backward();
   CHECK(x.grad().to_vector() == std::vector<double>{3, 4, 0, 0, 6, 8});
+  // Chains restarted at data rows on the GPU, in another dtype: the buffer (on the CPU) takes them.
+  Generator generator(13);
+  samplers::ReplayBuffer buffer(2, {.capacity = 3, .reinit_fraction = 0, .data_restart_fraction = 1}, generator, DType::Float64);
+  const Tensor data = tensor({0.5, 1, 2, 3, 4, 5, 6, 7}, {4, 2}, DType::Float32, Device::CUDA);
+  CHECK(buffer.sample(3, generator, data).states.to_vector() == std::vector<double>{0.5, 1, 2, 3, 4, 5});
 }

@@ -805,6 +805,12 @@ TEST_CASE("persistent CD with data_restart_fraction 1 starts every chain at its 
   pcd(data);
   CHECK(shift->starts.to_vector() == data.to_vector());
   CHECK(pcd.last_negatives().to_vector() == (data + 1.0).to_vector());
+  // The advanced chains went back into the buffer: each negative is in one slot.
+  const auto stored = rows_of(pcd.replay_buffer()->states());
+  for (const auto& negative : rows_of(pcd.last_negatives())) CHECK(indices_of(stored, negative).size() == 1);
+  // The two fractions are checked when the loss is built.
+  CHECK_THROWS_WITH_AS(ContrastiveDivergenceLoss(energy, {.persistent = true, .reinit_fraction = 0.5, .data_restart_fraction = 0.6}),
+                       doctest::Contains("add up to at most 1, got 0.500000 and 0.600000"), std::invalid_argument);
 }
 
 TEST_CASE("losses refuse bad input with clear messages — a non-finite loss is reported") {

@@ -83,18 +83,18 @@ TEST_CASE("recipe: other models get MALA with its step adapted over the first ha
 
 TEST_CASE("recipe: pcd restarts a fifth of its chains at data points, with λ 0.05, and cd neither") {
   const TrainConfig pcd = configured("pcd");
-  CHECK(pcd.data_restarts == 0.2);
+  CHECK(pcd.data_restart_fraction == 0.2);
   CHECK(pcd.energy_regularization == 0.05);
   CHECK(describe_recipe(pcd).find("negatives: mala, 10 steps from a replay buffer of 10000 chains (5% restarted uniformly, 20% at data "
                                   "points), step adapted toward acceptance 0.574; energy regulariser λ 0.05") != std::string::npos);
   const TrainConfig cd = configured("cd");
-  CHECK(cd.data_restarts == 0);
+  CHECK(cd.data_restart_fraction == 0);
   CHECK(cd.energy_regularization == 0.1);
   TrainConfig given_values;
-  given_values.data_restarts = 0;
+  given_values.data_restart_fraction = 0;
   given_values.energy_regularization = 0.3;
   const TrainConfig given = configured("pcd", {"--data-restarts", "--energy-reg"}, given_values);
-  CHECK(given.data_restarts == 0);
+  CHECK(given.data_restart_fraction == 0);
   CHECK(given.energy_regularization == 0.3);
   // --plain: dsm at one level σ = 0.1 with a plain energy, sampled by MALA.
   TrainConfig plain;
@@ -194,10 +194,10 @@ TEST_CASE("a model with Fourier features reads back as the same energy: its freq
   json.erase("fourier_averaged");
   CHECK_FALSE(config_from_json(json, 4).fourier_averaged);
   // A format-5 file has no data restarts: its pcd chains restarted only in the box.
-  c.data_restarts = 0.2;
+  c.data_restart_fraction = 0.2;
   json = config_to_json(c);
-  json.erase("data_restarts");
-  CHECK(config_from_json(json, 5).data_restarts == 0);
+  json.erase("data_restart_fraction");
+  CHECK(config_from_json(json, 5).data_restart_fraction == 0);
 }
 
 TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
@@ -217,7 +217,7 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
   c.sigmas = {0.1};
   nlohmann::json json = config_to_json(c);
   for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule", "fourier_features", "fourier_scale", "fourier_averaged",
-                            "data_restarts"}) {
+                            "data_restart_fraction"}) {
     json.erase(added);
   }
   for (const char* sampler : {"sampler", "cd_sampler"}) {

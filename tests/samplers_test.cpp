@@ -481,7 +481,7 @@ TEST_CASE("replay buffer: restarts at data points, each row at the data row of i
   buffer.update(buffer.sample(1000, generator).slots, zeros({1000, 2}, DType::Float64));
   std::vector<double> rows;
   for (int i = 0; i < 1000; ++i) rows.insert(rows.end(), {100.0 + i, 100.0 + i});
-  const Tensor data = tensor(rows, {1000, 2}, DType::Float64);
+  const Tensor data = tensor(rows, {1000, 2}, DType::Float32);  // exact in float32; the buffer converts
   const std::vector<double> drawn = buffer.sample(1000, generator, data).states.to_vector();
   double fresh = 0, at_data = 0;
   for (std::size_t i = 0; i < drawn.size(); i += 2) {
@@ -498,16 +498,25 @@ TEST_CASE("replay buffer: restarts at data points, each row at the data row of i
   // Binomial counts, tolerance 5 standard deviations.
   CHECK(std::abs(fresh - 50) < 5 * std::sqrt(1000 * 0.05 * 0.95));
   CHECK(std::abs(at_data - 200) < 5 * std::sqrt(1000 * 0.2 * 0.8));
-  // Without data the same buffer restarts only in the box.
-  double away = 0;
+  // Without data the same buffer restarts only in the box, and its other rows continue their chains.
+  buffer.update(buffer.sample(1000, generator).slots, zeros({1000, 2}, DType::Float64));
+  double boxed = 0;
   const std::vector<double> plain = buffer.sample(1000, generator).states.to_vector();
-  for (std::size_t i = 0; i < plain.size(); i += 2) away += plain[i] >= 100 ? 1 : 0;
-  CHECK(away == 0);
+  for (std::size_t i = 0; i < plain.size(); i += 2) {
+    boxed += plain[i] >= 5 ? 1 : 0;
+    CHECK((plain[i] == 0 || (plain[i] >= 5 && plain[i] < 6)));
+  }
+  CHECK(std::abs(boxed - 50) < 5 * std::sqrt(1000 * 0.05 * 0.95));
+  // With data_restart_fraction 0, data changes nothing: the same rows from the same stream.
+  Generator first(19), second(19);
+  ReplayBuffer one(2, {.capacity = 100}, first, DType::Float64), other(2, {.capacity = 100}, second, DType::Float64);
+  CHECK(one.sample(50, first, data).states.to_vector() == other.sample(50, second).states.to_vector());
 
   CHECK_THROWS_WITH_AS(buffer.sample(10, generator, zeros({9, 2}, DType::Float64)), doctest::Contains("[≥ 10, 2], got [9, 2]"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(ReplayBuffer(2, {.reinit_fraction = 0.9, .data_restart_fraction = 0.2}, generator),
-                       doctest::Contains("reinit_fraction + data_restart_fraction ≤ 1"), std::invalid_argument);
+                       doctest::Contains("reinit_fraction + data_restart_fraction ≤ 1, got 0.2"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(one.sample(10, first, zeros({10, 3})), doctest::Contains("[≥ 10, 2], got [10, 3]"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(ReplayBuffer(2, {.data_restart_fraction = -0.1}, generator), doctest::Contains("data_restart_fraction must be ≥ 0"),
                        std::invalid_argument);
 }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "losses/contrastive_divergence.hpp"
 #include "tools/cli_checks.hpp"
 #include "tools/cli_error.hpp"
 
@@ -109,11 +110,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     t.add_option("--probes", c.probes, "sm hutchinson: probes per point")->capture_default_str()->check(whole_number(1));
     t.add_option("--cd-steps", c.cd_steps, "cd/pcd: sampler steps per negative")->capture_default_str()->check(whole_number(1));
     add_sampler_options(t, c.cd_sampler, "cd-", "cd/pcd:");
-    t.add_option("--energy-reg", c.energy_regularization, "cd/pcd: λ of λ(E⁺² + E⁻²)")->capture_default_str()->check(real_number(0, true));
+    t.add_option("--energy-reg", c.energy_regularization, "cd/pcd: λ of λ(E⁺² + E⁻²) (default: cd 0.1, pcd 0.05, see the recipe)")
+        ->check(real_number(0, true));
     t.add_option("--buffer-size", c.buffer_size, "pcd: replay buffer capacity")->capture_default_str()->check(whole_number(1));
-    t.add_option("--data-restarts", c.data_restarts, "pcd: fraction of chains restarted at data points per draw")
-        ->capture_default_str()
-        ->check(real_number(0, true, 0.95));
+    // A chain restarts in the box or at the data, never both: the two fractions add up to at most 1.
+    t.add_option("--data-restarts", c.data_restart_fraction, "pcd: fraction of chains restarted at data points per draw (default: 0.2, see the recipe)")
+        ->check(real_number(0, true, 1 - losses::CDOptions{}.reinit_fraction));
     t.add_option("--noise-ratio", c.noise_ratio, "nce: noise samples per data point")->capture_default_str()->check(real_number(0, false));
     t.add_option("--noise-widen", c.noise_widen, "nce: the noise Gaussian's stds are the data's × this")->capture_default_str()->check(real_number(0, false));
     t.add_option("--samples", c.n_samples, "samples drawn at the end")->capture_default_str()->check(whole_number(1));

@@ -32,7 +32,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, hidden, depth, activation, fourier_features, fourier_scale, fourier_averaged, loss,
                                    noise_conditional, sigmas, noise_levels,
                                    projections, projection, variance_reduced, sm_method, probes, cd_steps, cd_sampler,
-                                   energy_regularization, buffer_size, data_restarts, noise_ratio, noise_widen, steps, batch_size, lr, lr_schedule, seed,
+                                   energy_regularization, buffer_size, data_restart_fraction, noise_ratio, noise_widen, steps, batch_size, lr, lr_schedule, seed,
                                    log_every, checkpoint_every, n_samples, sampler, box, dimension)
 
 nlohmann::json config_to_json(const TrainConfig& config) { return config; }
@@ -49,7 +49,7 @@ TrainConfig config_from_json(const nlohmann::json& json, uint32_t format_version
   complete(completed, "fourier_features", 0);  // format 4
   complete(completed, "fourier_scale", 1.0);
   complete(completed, "fourier_averaged", false);  // format 5
-  complete(completed, "data_restarts", 0.0);       // format 6
+  complete(completed, "data_restart_fraction", 0.0);       // format 6
   for (const char* sampler : {"sampler", "cd_sampler"}) {
     if (!completed.is_object() || !completed.contains(sampler)) continue;
     complete(completed[sampler], "adapt_steps", 0);
@@ -150,7 +150,7 @@ std::unique_ptr<losses::Loss> make_configured_loss(const TrainConfig& c, std::sh
                                                                            .persistent = c.loss == "pcd",
                                                                            .buffer_size = c.buffer_size,
                                                                            .energy_regularization = c.energy_regularization,
-                                                                           .data_restart_fraction = c.data_restarts,
+                                                                           .data_restart_fraction = c.data_restart_fraction,
                                                                            .generator = &generator});
     }
     if (c.loss == "nce") {

@@ -55,7 +55,7 @@ struct TrainConfig {
   SamplerConfig cd_sampler = {.name = "langevin", .step_size = 0.1, .steps = 10};
   double energy_regularization = 0.1;     // cd, pcd: keeps short-run CD from drifting to unbounded energies
   int64_t buffer_size = 10000;            // pcd
-  double data_restarts = 0.0;             // pcd: fraction of chains restarted at data points per draw
+  double data_restart_fraction = 0.0;             // pcd: fraction of chains restarted at data points per draw
   double noise_ratio = 1.0;               // nce
   double noise_widen = 1.5;               // nce: the noise is the data's Gaussian with stds × this
   // Optimisation.

@@ -19,7 +19,7 @@ namespace ebm::tools {
 /// before); version 4 added Fourier features (fourier_features, fourier_scale; their frequencies
 /// are redrawn from the seed, as the initial weights were); version 5 averages a noise-conditional
 /// model's features over each level's noise (fourier_averaged; false in older files); version 6
-/// restarts a share of pcd's chains at data points (data_restarts; 0 in older files). Older files
+/// restarts a share of pcd's chains at data points (data_restart_fraction; 0 in older files). Older files
 /// are read with the values that reproduce their runs (config_from_json).
 inline constexpr uint32_t model_format_version = 6;
 

@@ -18,7 +18,7 @@ constexpr int64_t default_fourier_features = 16;
 constexpr double fourier_cycles_across_data = 4;  // the frequencies' std: 4 cycles over the data's largest distance
 // pcd: the share of buffer chains restarted at data points per draw, which keeps the modes' weights
 // tied to the data, and the energy regulariser's λ that this lets shrink (docs/recipes.md).
-constexpr double pcd_data_restarts = 0.2;
+constexpr double pcd_data_restart_fraction = 0.2;
 constexpr double pcd_energy_regularization = 0.05;
 
 /// Optimisation steps by loss: what each needs to fit the toy datasets with the cosine-decayed
@@ -65,7 +65,7 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
       if (!was_given("--cd-step-size") && finest > 0) c.cd_sampler.step_size = finest * finest / 2;
     }
     if (c.loss == "pcd") {
-      if (!was_given("--data-restarts")) c.data_restarts = pcd_data_restarts;
+      if (!was_given("--data-restarts")) c.data_restart_fraction = pcd_data_restart_fraction;
       if (!was_given("--energy-reg")) c.energy_regularization = pcd_energy_regularization;
     }
     SamplerConfig& s = c.sampler;
@@ -116,7 +116,7 @@ std::string describe_recipe(const TrainConfig& c) {
     const SamplerConfig& negatives = c.cd_sampler;
     const std::string buffer = "a replay buffer of " + std::to_string(c.buffer_size) + " chains (" +
                                format("%.3g", 100 * losses::CDOptions{}.reinit_fraction) + "% restarted uniformly, " +
-                               format("%.3g", 100 * c.data_restarts) + "% at data points)";
+                               format("%.3g", 100 * c.data_restart_fraction) + "% at data points)";
     text += "  negatives: " + negatives.name + ", " + std::to_string(c.cd_steps) + " steps from " + (c.loss == "cd" ? "the data" : buffer) +
             (negatives.adapt_steps > 0 ? ", step adapted toward acceptance " + format("%.3g", negatives.target_acceptance) : "") +
             "; energy regulariser λ " + format("%.3g", c.energy_regularization) + "\n";
