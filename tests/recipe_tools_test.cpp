@@ -79,6 +79,13 @@ TEST_CASE("recipe: other models get MALA with its step adapted over the first ha
   CHECK(configured("cd").steps == 4000);
   CHECK(describe_recipe(configured("cd")).find("negatives: mala, 10 steps from the data, step adapted toward acceptance 0.574; energy "
                                                "regulariser λ 0.1") != std::string::npos);
+  // --plain: dsm at one level σ = 0.1 with a plain energy, sampled by MALA.
+  TrainConfig plain;
+  plain.noise_conditional = false;
+  const TrainConfig c = configured("dsm", {}, plain);
+  CHECK(c.sigmas == std::vector<double>{0.1});
+  CHECK(c.sampler.name == "mala");
+  CHECK(describe_recipe(c).find("energy MLP(x), noise level(s) σ = 0.1") != std::string::npos);
 }
 
 TEST_CASE("recipe: pcd restarts a fifth of its chains at data points, with λ 0.05, and cd neither") {
@@ -96,13 +103,6 @@ TEST_CASE("recipe: pcd restarts a fifth of its chains at data points, with λ 0.
   const TrainConfig given = configured("pcd", {"--data-restarts", "--energy-reg"}, given_values);
   CHECK(given.data_restart_fraction == 0);
   CHECK(given.energy_regularization == 0.3);
-  // --plain: dsm at one level σ = 0.1 with a plain energy, sampled by MALA.
-  TrainConfig plain;
-  plain.noise_conditional = false;
-  const TrainConfig c = configured("dsm", {}, plain);
-  CHECK(c.sigmas == std::vector<double>{0.1});
-  CHECK(c.sampler.name == "mala");
-  CHECK(describe_recipe(c).find("energy MLP(x), noise level(s) σ = 0.1") != std::string::npos);
 }
 
 TEST_CASE("recipe: what the command line gives stays as given") {
