@@ -32,7 +32,7 @@ __device__ T apply_unary(UnaryKernel kernel, T x) {
     case UnaryKernel::Sigmoid: return logistic(x);
     case UnaryKernel::Softplus: return (x > T(0) ? x : T(0)) + log1p(exp(-fabs(x)));
     case UnaryKernel::Relu: return x > T(0) ? x : (x == x ? T(0) : x);
-    case UnaryKernel::Silu: return x * logistic(x);
+    case UnaryKernel::Silu: return x == -INFINITY ? T(0) : x * logistic(x);  // the limit, as on the CPU (−∞·σ(−∞) = −∞·0)
   }
   return x;
 }

@@ -59,11 +59,13 @@ void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b
     check_cublas(cublas().sgemm(handle(), first, second, m, n, k, &alpha, b.data<float>(), ld_first, a.data<float>(), ld_second,
                              &beta, out.data<float>(), ld_out),
                  "matmul (cublasSgemm)");
+    check_launch("matmul (cublasSgemm)");
   } else {
     const double alpha = 1, beta = gemm.beta;
     check_cublas(cublas().dgemm(handle(), first, second, m, n, k, &alpha, b.data<double>(), ld_first, a.data<double>(),
                              ld_second, &beta, out.data<double>(), ld_out),
                  "matmul (cublasDgemm)");
+    check_launch("matmul (cublasDgemm)");
   }
 }
 
