@@ -43,15 +43,17 @@ double repeated_ms(int count, const std::function<Tensor()>& body, int repeats) 
 double run_workload(const std::string& workload, int& repeats) {
   Generator generator(0);
   repeats = 10;
-  if (workload == "sampling") {
+  if (workload == "sampling" || workload == "langevin_65536x10") {  // 1,000 steps, or 10 (for a profiler)
     auto energy = std::make_shared<energies::MLPEnergy>(std::vector<int64_t>{2, 256, 256, 1}, nn::Activation::SiLU, generator,
                                                         DType::Float32, Device::CUDA);
     samplers::LangevinDynamics langevin(energy, {.step_size = 0.01});
     const Tensor x0 = randn({65536, 2}, generator, DType::Float32, Device::CUDA);
-    repeats = 3;
-    return bench::median_ms([&] { (void)sum(langevin.sample(x0, 1000, generator)).item(); }, 1, repeats);
+    const int steps = workload == "sampling" ? 1000 : 10;
+    repeats = workload == "sampling" ? 3 : bench::training_repeats(10);
+    return bench::median_ms([&] { (void)sum(langevin.sample(x0, steps, generator)).item(); }, 1, repeats);
   }
   // The slow paths of the backend, 100 operations an iteration (10 for the scatter).
+  repeats = bench::training_repeats(10);
   if (workload == "upload_4096x2") {  // batch uploads from pageable host memory
     const Tensor batch = randn({4096, 2}, generator, DType::Float32);
     return repeated_ms(100, [&] { return batch.to(Device::CUDA); }, repeats);

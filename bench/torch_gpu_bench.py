@@ -49,6 +49,8 @@ def run(workload):
     torch.manual_seed(0)
     if workload == "sampling":
         return 3, median_ms(sampling(65536, 1000, 256, device), 1, 3, torch.cuda.synchronize)
+    if workload == "langevin_65536x10":
+        return 10, median_ms(sampling(65536, 10, 256, device), 1, 10, torch.cuda.synchronize)
     kernel = kernel_workload(workload)
     if kernel is not None:
         return 10, median_ms(kernel, 1, 10, torch.cuda.synchronize)

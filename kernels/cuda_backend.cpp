@@ -1,10 +1,12 @@
 // The CUDA backend: the Backend interface (engine/backend.hpp) over the caching allocator, the
 // kernels of kernels/*.cu and cuBLAS. Every call returns once its work is queued on ebm's stream,
-// except the copies to the host, which wait for it, so callers see synchronous semantics.
+// except the copies to the host, which wait for it, so callers see synchronous semantics; copies
+// from the host go through pinned staging buffers, so the host buffer is free on return.
 #include "engine/backend.hpp"
 #include "kernels/allocator.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/runtime.hpp"
+#include "kernels/staging.hpp"
 
 namespace ebm::cuda {
 namespace {
@@ -15,9 +17,7 @@ class CudaBackend final : public Backend {
   void deallocate(void* data) const override { check(cudaFree(data), "cudaFree"); }
   void deallocate(void* data, std::size_t bytes) const override { cuda::deallocate(data, bytes); }
   void copy_from_host(void* device_data, const void* host_data, std::size_t bytes) const override {
-    if (bytes == 0) return;
-    check(cudaMemcpyAsync(device_data, host_data, bytes, cudaMemcpyHostToDevice, stream()), "copy to the GPU");
-    synchronize("copy to the GPU");  // the host buffer may be freed as soon as this returns
+    upload(device_data, host_data, bytes, "copy to the GPU");
   }
   void copy_to_host(void* host_data, const void* device_data, std::size_t bytes) const override {
     if (bytes == 0) return;

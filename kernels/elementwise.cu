@@ -113,11 +113,7 @@ void binary_as(BinaryKernel kernel, const Tensor& a, const Tensor& b, Tensor& ou
     return;
   }
   const auto space = strided_space<2>("binary", out.shape(), {a.shape(), b.shape()});
-  launch_for_each("binary", n, [=] __device__(int64_t i) {
-    int64_t at[2];
-    space.offsets(i, at);
-    z[i] = apply_binary(kernel, x[at[0]], y[at[1]]);
-  });
+  launch_broadcast("binary", space, n, [=] __device__(int64_t i, const int64_t(&at)[2]) { z[i] = apply_binary(kernel, x[at[0]], y[at[1]]); });
 }
 
 template <class T>
@@ -127,11 +123,8 @@ void where_as(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out)
   const T* y = b.data<T>();
   T* z = out.data<T>();
   const auto space = strided_space<3>("where", out.shape(), {cond.shape(), a.shape(), b.shape()});
-  launch_for_each("where", out.numel(), [=] __device__(int64_t i) {
-    int64_t at[3];
-    space.offsets(i, at);
-    z[i] = c[at[0]] != T(0) ? x[at[1]] : y[at[2]];
-  });
+  launch_broadcast("where", space, out.numel(),
+                   [=] __device__(int64_t i, const int64_t(&at)[3]) { z[i] = c[at[0]] != T(0) ? x[at[1]] : y[at[2]]; });
 }
 
 template <class T>
@@ -140,11 +133,7 @@ void add_scaled_as(Tensor& a, const Tensor& b, double scale) {
   const T* y = b.data<T>();
   const T factor = static_cast<T>(scale);
   const auto space = strided_space<1>("add_scaled_", a.shape(), {b.shape()});
-  launch_for_each("add_scaled_", a.numel(), [=] __device__(int64_t i) {
-    int64_t at[1];
-    space.offsets(i, at);
-    x[i] += factor * y[at[0]];
-  });
+  launch_broadcast("add_scaled_", space, a.numel(), [=] __device__(int64_t i, const int64_t(&at)[1]) { x[i] += factor * y[at[0]]; });
 }
 
 template <class T>
@@ -152,11 +141,7 @@ void expand_as(const Tensor& a, Tensor& out) {
   const T* x = a.data<T>();
   T* z = out.data<T>();
   const auto space = strided_space<1>("expand", out.shape(), {a.shape()});
-  launch_for_each("expand", out.numel(), [=] __device__(int64_t i) {
-    int64_t at[1];
-    space.offsets(i, at);
-    z[i] = x[at[0]];
-  });
+  launch_broadcast("expand", space, out.numel(), [=] __device__(int64_t i, const int64_t(&at)[1]) { z[i] = x[at[0]]; });
 }
 
 }  // namespace

@@ -18,6 +18,39 @@ namespace ebm::cuda {
 /// The most dimensions a plan holds once extents of 1 are dropped and contiguous dimensions merged.
 inline constexpr int max_rank = 8;
 
+/// Division of n in [0, 2³¹) by a fixed d in [1, 2³¹] as a multiply and a shift, since a GPU has
+/// no integer divider (Granlund and Montgomery 1994, docs/gpu.md): with ℓ = ⌈log₂ d⌉ and
+/// m = ⌊2³²(2^ℓ − d)/d⌋ + 1, ⌊n/d⌋ = (⌊n·m/2³²⌋ + n) >> ℓ.
+class FastDivider {
+ public:
+  FastDivider() = default;
+  explicit FastDivider(uint32_t divisor) : divisor_(divisor) {
+    if (divisor == 0 || divisor > (uint32_t{1} << 31)) {
+      throw std::invalid_argument("FastDivider: the divisor must be in [1, 2^31], got " + std::to_string(divisor));
+    }
+    while ((uint64_t{1} << shift_) < divisor) ++shift_;
+    multiplier_ = static_cast<uint32_t>(((uint64_t{1} << 32) * ((uint64_t{1} << shift_) - divisor)) / divisor + 1);
+  }
+  EBM_HOST_DEVICE uint32_t divisor() const { return divisor_; }
+  EBM_HOST_DEVICE uint32_t quotient(uint32_t n) const {
+#if defined(__CUDA_ARCH__)
+    const uint32_t high = __umulhi(n, multiplier_);
+#else
+    const auto high = static_cast<uint32_t>((uint64_t{n} * multiplier_) >> 32);
+#endif
+    return (high + n) >> shift_;
+  }
+  EBM_HOST_DEVICE uint32_t remainder(uint32_t n) const { return n - quotient(n) * divisor_; }
+
+ private:
+  uint32_t divisor_ = 1;
+  uint32_t multiplier_ = 1;
+  uint32_t shift_ = 0;
+};
+
+/// The largest element count whose indices take the 32-bit paths (FastDivider's numerators).
+inline constexpr int64_t max_index_32 = (int64_t{1} << 31) - 1;
+
 /// An iteration space (row-major over `extent`) and, for each of `Operands` operands, its stride
 /// along each dimension: 0 where the operand is broadcast.
 template <int Operands>
@@ -26,19 +59,75 @@ struct StridedSpace {
   int64_t extent[max_rank] = {};
   int64_t stride[Operands][max_rank] = {};
 
-  /// The element offsets of linear index `index` in each operand.
+  /// The element offsets of linear index `index` in each operand. The outermost index needs no
+  /// remainder (it is below its extent), so one merged dimension needs no division at all.
   EBM_HOST_DEVICE void offsets(int64_t index, int64_t (&at)[Operands]) const {
-    if (rank == 1) {  // one merged dimension (same-shape operands, a contiguous run): no division
-      for (int k = 0; k < Operands; ++k) at[k] = index * stride[k][0];
-      return;
-    }
     for (int k = 0; k < Operands; ++k) at[k] = 0;
-    for (int d = rank - 1; d >= 0; --d) {
+    for (int d = rank - 1; d > 0; --d) {
       const int64_t i = index % extent[d];
       index /= extent[d];
       for (int k = 0; k < Operands; ++k) at[k] += i * stride[k][d];
     }
+    if (rank > 0) {
+      for (int k = 0; k < Operands; ++k) at[k] += index * stride[k][0];
+    }
   }
+};
+
+/// A StridedSpace of fewer than 2³¹ elements, where every offset fits in 32 bits: each extent's
+/// division is a FastDivider's multiply and shift instead of a 64-bit division, which a GPU
+/// emulates in dozens of instructions.
+template <int Operands>
+struct StridedSpace32 {
+  int rank = 0;
+  FastDivider extent[max_rank];
+  uint32_t stride[Operands][max_rank] = {};
+
+  /// True when `space` has fewer than 2³¹ elements, so that its indices and offsets fit.
+  static bool fits(const StridedSpace<Operands>& space) {
+    int64_t elements = 1;
+    for (int d = 0; d < space.rank; ++d) elements *= space.extent[d];
+    return elements <= max_index_32;
+  }
+  explicit StridedSpace32(const StridedSpace<Operands>& space) : rank(space.rank) {
+    for (int d = 0; d < rank; ++d) {
+      extent[d] = FastDivider(static_cast<uint32_t>(space.extent[d]));
+      for (int k = 0; k < Operands; ++k) stride[k][d] = static_cast<uint32_t>(space.stride[k][d]);
+    }
+  }
+
+  /// As StridedSpace::offsets, for index < 2³¹.
+  EBM_HOST_DEVICE void offsets(uint32_t index, uint32_t (&at)[Operands]) const {
+    for (int k = 0; k < Operands; ++k) at[k] = 0;
+    for (int d = rank - 1; d > 0; --d) {
+      const uint32_t outer = extent[d].quotient(index);
+      const uint32_t i = index - outer * extent[d].divisor();
+      index = outer;
+      for (int k = 0; k < Operands; ++k) at[k] += i * stride[k][d];
+    }
+    if (rank > 0) {
+      for (int k = 0; k < Operands; ++k) at[k] += index * stride[k][0];
+    }
+  }
+};
+
+/// The common broadcast of a linear layer's bias: an [N, W] space with a [W] operand, whose
+/// offset is the column i mod W.
+struct RowBroadcast {
+  FastDivider width;
+
+  /// The RowBroadcast of `space` for operand `row`, when the space is [N, W] (N · W < 2³¹) and that
+  /// operand steps along columns only while every other steps through the space contiguously.
+  template <int Operands>
+  static bool matches(const StridedSpace<Operands>& space, int row) {
+    if (space.rank != 2 || space.extent[0] * space.extent[1] > max_index_32) return false;
+    for (int k = 0; k < Operands; ++k) {
+      const bool is_row = k == row;
+      if (space.stride[k][1] != 1 || space.stride[k][0] != (is_row ? 0 : space.extent[1])) return false;
+    }
+    return true;
+  }
+  EBM_HOST_DEVICE uint32_t column(uint32_t index) const { return width.remainder(index); }
 };
 
 /// Appends a dimension to a space, merged into the last one when every operand steps through
@@ -154,6 +243,41 @@ inline SliceCopy slice_copy(const Shape& from, const Shape& to, int64_t dim, int
   return copy;
 }
 
+/// The source rows of an accumulating scatter grouped by their target row, for one thread per
+/// (target, column) to add its sources in their original order: `targets` first (each distinct
+/// target once), then `starts` (target j's sources are order[starts[j] … starts[j + 1])), then
+/// `order`, the source rows grouped by target, ascending within a group. Built on the host by a
+/// counting sort over the target rows, in one vector so that it is one upload.
+struct ScatterGroups {
+  std::vector<int64_t> indices;
+  int64_t targets = 0;
+
+  ScatterGroups(const std::vector<int64_t>& rows, int64_t target_rows) {
+    std::vector<int64_t> count(static_cast<std::size_t>(target_rows) + 1, 0);
+    for (int64_t row : rows) ++count[static_cast<std::size_t>(row) + 1];
+    for (int64_t row = 0; row < target_rows; ++row) targets += count[static_cast<std::size_t>(row) + 1] > 0;
+    const auto sources = static_cast<int64_t>(rows.size());
+    indices.resize(static_cast<std::size_t>(2 * targets + 1 + sources));
+    int64_t* target = indices.data();
+    int64_t* start = target + targets;
+    int64_t* order = start + targets + 1;
+    // count[r] becomes the first slot of target r's sources; targets and starts follow the
+    // distinct targets in ascending order.
+    int64_t j = 0;
+    for (int64_t row = 0; row < target_rows; ++row) {
+      const auto r = static_cast<std::size_t>(row);
+      const int64_t here = count[r + 1];
+      count[r + 1] = count[r] + here;
+      if (here > 0) {
+        target[j] = row;
+        start[j++] = count[r];
+      }
+    }
+    start[targets] = sources;
+    for (int64_t i = 0; i < sources; ++i) order[count[static_cast<std::size_t>(rows[static_cast<std::size_t>(i)])]++] = i;
+  }
+};
+
 /// Threads per block of the one-dimensional kernels.
 inline constexpr int block_threads = 256;
 /// The most blocks a grid-stride kernel launches; each thread then loops.
@@ -166,25 +290,30 @@ EBM_HOST_DEVICE inline int64_t blocks_for(int64_t n, int64_t threads = block_thr
 }
 
 /// How a reduction is split over the GPU. A block of block_threads threads serves a group of
-/// outputs; each output's terms are split over several threads (its lanes), whose partial results
-/// one thread then folds in order, so results do not depend on timing. When the terms are
-/// contiguous in memory a warp's 32 lanes read 32 consecutive terms of one output; otherwise the 32
-/// threads of a warp take 32 consecutive outputs. Blocks step over output groups by the grid;
-/// with several segments, segment s folds terms [s·terms_per_segment, (s + 1)·terms_per_segment)
-/// into partials[s, output], and a second reduction folds the segments.
+/// outputs; each output's terms are split over `lanes` threads, whose partial results the block
+/// then folds pairwise in a fixed tree, so results depend on the shape alone, never on timing.
+/// Lanes per output follow the number of outputs, so that few outputs still fill the block (a sum
+/// to a scalar uses all 256 threads). When the terms are contiguous in memory, consecutive lanes
+/// read consecutive terms of one output; otherwise consecutive threads take consecutive outputs.
+/// Blocks step over output groups by the grid; with several segments, segment s folds terms
+/// [s·terms_per_segment, (s + 1)·terms_per_segment) into partials[s, output], and a second
+/// reduction folds the segments.
 struct ReductionTiling {
   bool terms_along_lanes = false;
+  int lanes = block_threads / 32;  // a power of two dividing block_threads
   int64_t output_blocks = 1;
   int64_t segments = 1;
   int64_t terms_per_segment = 0;
 
-  EBM_HOST_DEVICE int lanes_per_output() const { return terms_along_lanes ? 32 : block_threads / 32; }
-  EBM_HOST_DEVICE int outputs_per_block() const { return block_threads / lanes_per_output(); }
+  EBM_HOST_DEVICE int lanes_per_output() const { return lanes; }
+  EBM_HOST_DEVICE int outputs_per_block() const { return block_threads / lanes; }
   /// Which of the block's outputs thread t serves, and which of that output's lanes it is.
-  EBM_HOST_DEVICE int output_slot(int thread) const { return terms_along_lanes ? thread / 32 : thread % 32; }
-  EBM_HOST_DEVICE int lane(int thread) const { return terms_along_lanes ? thread % 32 : thread / 32; }
+  EBM_HOST_DEVICE int output_slot(int thread) const { return terms_along_lanes ? thread / lanes : thread % outputs_per_block(); }
+  EBM_HOST_DEVICE int lane(int thread) const { return terms_along_lanes ? thread % lanes : thread / outputs_per_block(); }
   /// The thread that serves lane `lane` of output slot `slot` (the inverse of the two above).
-  EBM_HOST_DEVICE int thread_of(int slot, int lane) const { return terms_along_lanes ? slot * 32 + lane : lane * 32 + slot; }
+  EBM_HOST_DEVICE int thread_of(int slot, int lane) const {
+    return terms_along_lanes ? slot * lanes + lane : lane * outputs_per_block() + slot;
+  }
   EBM_HOST_DEVICE int64_t segment_begin(int64_t segment) const { return segment * terms_per_segment; }
   EBM_HOST_DEVICE int64_t segment_end(int64_t segment, int64_t terms) const {
     const int64_t end = (segment + 1) * terms_per_segment;
@@ -193,13 +322,19 @@ struct ReductionTiling {
 };
 
 /// The tiling of a plan: terms along lanes when the innermost reduced dimension is contiguous;
-/// the terms split into segments when there are too few output groups to fill about
-/// `target_blocks` blocks, each segment at least `min_terms_per_segment` terms long.
+/// as many outputs per block as there are outputs (a power of two, at most 8 with contiguous
+/// terms, so that each reads at least a warp's 32 terms, and at most 32 otherwise); the terms split
+/// into segments when there are too few output groups to fill about `target_blocks` blocks, each
+/// segment at least `min_terms_per_segment` terms long.
 inline ReductionTiling reduction_tiling(const ReductionPlan& plan, int64_t target_blocks = 1024,
                                         int64_t min_terms_per_segment = 1024) {
   ReductionTiling tiling;
   tiling.terms_along_lanes = plan.reduced.rank > 0 && plan.reduced.stride[0][plan.reduced.rank - 1] == 1;
-  const int64_t groups = (plan.outputs + tiling.outputs_per_block() - 1) / tiling.outputs_per_block();
+  const int64_t most_outputs = tiling.terms_along_lanes ? block_threads / 32 : 32;
+  int64_t outputs_per_block = 1;
+  while (outputs_per_block < plan.outputs && outputs_per_block < most_outputs) outputs_per_block *= 2;
+  tiling.lanes = static_cast<int>(block_threads / outputs_per_block);
+  const int64_t groups = (plan.outputs + outputs_per_block - 1) / outputs_per_block;
   tiling.output_blocks = groups < 1 ? 1 : (groups > max_blocks ? max_blocks : groups);
   const int64_t by_length = plan.terms / min_terms_per_segment;
   const int64_t by_occupancy = target_blocks / tiling.output_blocks;

@@ -5,6 +5,7 @@
 #include "kernels/allocator.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/launch.cuh"
+#include "kernels/staging.hpp"
 
 namespace ebm::cuda {
 namespace {
@@ -47,21 +48,16 @@ void copy_slices(const char* op, const Tensor& from, Tensor& to, const SliceCopy
   with_type(to.dtype(), [&](auto zero) { copy_slices_as<decltype(zero)>(op, from, to, copy); });
 }
 
-/// Row indices copied to the device for one kernel; the buffer goes back to the cache after.
-class DeviceRows {
+/// Indices copied to the device for one kernel; the buffer goes back to the cache after.
+class DeviceIndices {
  public:
-  explicit DeviceRows(const std::vector<int64_t>& rows) : bytes_(rows.size() * sizeof(int64_t)) {
+  explicit DeviceIndices(const std::vector<int64_t>& indices) : bytes_(indices.size() * sizeof(int64_t)) {
     data_ = static_cast<int64_t*>(allocate(bytes_));
-    if (bytes_ > 0) {
-      check(cudaMemcpyAsync(data_, rows.data(), bytes_, cudaMemcpyHostToDevice, stream()), "row indices to the GPU");
-      // As copy_from_host: the caller may free `rows` once the op returns, and CUDA promises no
-      // more than "might be synchronous" for a pageable source, so wait for the copy.
-      synchronize("row indices to the GPU");
-    }
+    upload(data_, indices.data(), bytes_, "indices to the GPU");
   }
-  ~DeviceRows() { deallocate(data_, bytes_); }
-  DeviceRows(const DeviceRows&) = delete;
-  DeviceRows& operator=(const DeviceRows&) = delete;
+  ~DeviceIndices() { deallocate(data_, bytes_); }
+  DeviceIndices(const DeviceIndices&) = delete;
+  DeviceIndices& operator=(const DeviceIndices&) = delete;
   const int64_t* data() const { return data_; }
 
  private:
@@ -74,7 +70,7 @@ int64_t row_width(const Tensor& t) { return t.size(0) == 0 ? 0 : t.numel() / t.s
 
 template <class T>
 void gather_rows_as(const Tensor& a, const std::vector<int64_t>& rows, Tensor& out) {
-  const DeviceRows indices(rows);
+  const DeviceIndices indices(rows);
   const int64_t* row = indices.data();
   const int64_t width = row_width(a);
   const T* x = a.data<T>();
@@ -83,21 +79,31 @@ void gather_rows_as(const Tensor& a, const std::vector<int64_t>& rows, Tensor& o
 }
 
 /// Replacing: one thread per element (the rows are distinct). Accumulating: one thread per
-/// column, adding the rows in order, so repeated rows add up without atomics, in a fixed order.
+/// (distinct target row, column), adding that target's sources in their order, so repeated rows
+/// add up without atomics, in the order the CPU adds them.
 template <class T>
 void scatter_rows_as(const Tensor& src, const std::vector<int64_t>& rows, Tensor& out, bool accumulate) {
-  const DeviceRows indices(rows);
-  const int64_t* row = indices.data();
   const int64_t width = row_width(src);
-  const auto count = static_cast<int64_t>(rows.size());
   const T* x = src.data<T>();
   T* z = out.data<T>();
   if (!accumulate) {
+    const DeviceIndices indices(rows);
+    const int64_t* row = indices.data();
     launch_for_each("scatter_rows", src.numel(), [=] __device__(int64_t e) { z[row[e / width] * width + e % width] = x[e]; });
     return;
   }
-  launch_for_each("scatter_add_rows", count == 0 ? 0 : width, [=] __device__(int64_t column) {
-    for (int64_t i = 0; i < count; ++i) z[row[i] * width + column] += x[i * width + column];
+  const ScatterGroups groups(rows, out.size(0));
+  const DeviceIndices indices(groups.indices);
+  const int64_t targets = groups.targets;
+  const int64_t* target = indices.data();
+  const int64_t* start = target + targets;
+  const int64_t* order = start + targets + 1;
+  launch_for_each("scatter_add_rows", targets * width, [=] __device__(int64_t e) {
+    const int64_t j = e / width, column = e % width;
+    T& total = z[target[j] * width + column];
+    T sum = total;
+    for (int64_t k = start[j]; k < start[j + 1]; ++k) sum += x[order[k] * width + column];
+    total = sum;
   });
 }
 

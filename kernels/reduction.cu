@@ -1,7 +1,8 @@
 // sum_to and max_to: a ReductionPlan says where each output's terms are, a ReductionTiling how
-// threads share them (kernels/index.hpp). Each output's lanes fold their terms in order, one
-// thread folds the lanes' partial results in order, and segments (when the terms are split for
-// occupancy) are folded by a second pass: no atomics, so a result never depends on timing.
+// threads share them (kernels/index.hpp). Each output's lanes fold their terms in order, the
+// block folds the lanes' partial results pairwise in a tree fixed by the tiling, and segments
+// (when the terms are split for occupancy) are folded by a second pass: no atomics, so a result
+// depends on the shape alone, never on timing.
 #include <cmath>
 
 #include "kernels/kernels.hpp"
@@ -54,11 +55,12 @@ __global__ void reduce_kernel(const T* input, T* out, ReductionPlan plan, Reduct
     }
     partial[thread] = total;
     __syncthreads();
-    if (lane == 0 && output < plan.outputs) {
-      T result = Fold::template initial<T>();
-      for (int l = 0; l < lanes; ++l) result = Fold::fold(result, partial[tiling.thread_of(slot, l)]);
-      out[segment * plan.outputs + output] = result;
+    // Lane l takes in lane l + width, for width = lanes/2, lanes/4, …, 1: the same tree every run.
+    for (int width = lanes / 2; width > 0; width /= 2) {
+      if (lane < width) partial[thread] = Fold::fold(partial[thread], partial[tiling.thread_of(slot, lane + width)]);
+      __syncthreads();
     }
+    if (lane == 0 && output < plan.outputs) out[segment * plan.outputs + output] = partial[thread];
     __syncthreads();
   }
 }

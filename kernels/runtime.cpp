@@ -1,5 +1,6 @@
 #include "kernels/runtime.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -11,16 +12,14 @@ namespace {
 /// "13.0" for 13000, the encoding of cudaDriverGetVersion and CUDART_VERSION.
 std::string cuda_version_string(int version) { return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10); }
 
-/// The NVIDIA kernel module's version ("580.159.03"), read from /proc/driver/nvidia/version; empty
-/// where there is none (no driver, or not Linux).
+/// The NVIDIA kernel module's version ("580.159.03"), the first word of
+/// /proc/driver/nvidia/version that starts with a digit and holds a dot ("NVRM version: NVIDIA
+/// UNIX Open Kernel Module for x86_64  580.159.03  Release Build …"); empty where there is none.
 std::string kernel_module_version() {
   std::ifstream file("/proc/driver/nvidia/version");
   std::string word;
   while (file >> word) {
-    if (word == "Module") {
-      file >> word;
-      return word;
-    }
+    if (std::isdigit(static_cast<unsigned char>(word[0])) && word.find('.') != std::string::npos) return word;
   }
   return "";
 }

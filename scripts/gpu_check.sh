@@ -3,8 +3,9 @@
 # own time limit, a failing or stopped stage reported and the next one run all the same:
 #   the driver line; the CUDA suite with EBM_CUDA_SYNC=1 (a fault names its kernel); the CUDA
 #   suite as normal; the CLI on the GPU (info, train, sample, eval); the GPU workloads beside
-#   PyTorch eager (bench/gpu_workloads.md), one table; then, while time is left, the CUDA suite
-#   under compute-sanitizer and the CPU suite of the same build.
+#   PyTorch eager (bench/gpu_workloads.md), one table; then, while time is left, the time of each
+#   kernel in ten Langevin steps (Nsight Compute), the CUDA suite under compute-sanitizer and the
+#   CPU suite of the same build.
 # Usage:
 #   bash scripts/gpu_check.sh             build into build-gpu/ with CUDA, then check
 #   bash scripts/gpu_check.sh --dry-run   build everything the check runs, then stop (no GPU needed)
@@ -82,13 +83,13 @@ if ! ldconfig -p 2> /dev/null | grep -q "libcublas.so.13"; then
   done
 fi
 
-if [ "$mode" = --prebuilt ] && [ -f build-gpu/source_dir ] && build-gpu/tools/ebm info > /dev/null 2>&1; then
+if [ "$mode" = --prebuilt ] && [ -f build-gpu/source_dir ] && build-gpu/tools/ebm info > build-gpu/prebuilt.log 2>&1; then
   # Built elsewhere: give the programs their source path here when it is free.
   source_dir=$(cat build-gpu/source_dir)
   if [ "$source_dir" != "$PWD" ] && [ ! -e "$source_dir" ]; then mkdir -p "$(dirname "$source_dir")" && ln -s "$PWD" "$source_dir"; fi
   echo "prebuilt programs from $source_dir" | report
 else
-  [ "$mode" = --prebuilt ] && echo "the prebuilt programs cannot start here; building" | report
+  [ "$mode" = --prebuilt ] && { echo "the prebuilt programs cannot start here, building: $(tail -2 build-gpu/prebuilt.log 2> /dev/null)"; } | report
   build 2>&1 | report
   [ -f build-gpu/source_dir ] || exit 1
   echo "built in $(elapsed) s" | report
@@ -148,7 +149,7 @@ for objective in dsm ssm sm cd; do
     for dimension in 2 32; do workloads+=("${objective}_${batch}_d${dimension}"); done
   done
 done
-workloads+=(sampling upload_4096x2 reduce_65536x2 bias_add_65536x256 gather_backward_65536x2 randn_65536x256)
+workloads+=(sampling langevin_65536x10 upload_4096x2 reduce_65536x2 bias_add_65536x256 gather_backward_65536x2 randn_65536x256)
 stage "GPU workloads: ebm" bench.jsonl 150 ./bench/ebm_gpu_bench "${workloads[@]}"
 stage "GPU workloads: PyTorch eager" bench.jsonl 150 env PYTHONUNBUFFERED=1 python3 ../bench/torch_gpu_bench.py "${workloads[@]}"
 python3 - "$logs/bench.jsonl" <<'PY' | report
@@ -167,6 +168,34 @@ for w in dict.fromkeys(r["workload"] for r in rows):
         continue
     ratio = p / e
     print(f"| {w} | {e:.3f} | {p:.3f} | {ratio:.2f}× | ≥ {target:g}× | {'yes' if ratio >= target else 'no'} |")
+PY
+
+# While time is left: where ten Langevin steps spend their GPU time, kernel by kernel.
+profiler=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
+stage "kernel times in 10 Langevin steps of 65,536 chains (Nsight Compute)" profile.csv $(( $(left) > 200 ? 90 : 0 )) \
+  env BENCH_REPEATS=1 "$profiler" --clock-control none --metrics gpu__time_duration.sum --print-units base --csv ./bench/ebm_gpu_bench langevin_65536x10
+python3 - "$logs/profile.csv" <<'PY' | report
+import csv, re, sys
+from collections import defaultdict
+rows = [line for line in open(sys.argv[1]) if line.startswith('"')]
+total, count = defaultdict(float), defaultdict(int)
+for row in csv.DictReader(rows):
+    if row.get("Metric Name") != "gpu__time_duration.sum":
+        continue
+    name = row["Kernel Name"]
+    short = re.search(r"(\w+_as|\w+_kernel|gemm\w*|\w*[Gg]emm\w*)(<[\w, ]*>)?", name)
+    key = short.group(0) if short else name[:60]
+    scale = {"nsecond": 1e-3, "usecond": 1.0, "msecond": 1e3}.get(row.get("Metric Unit", ""), 1e-3)
+    total[key] += float(row["Metric Value"].replace(",", "")) * scale
+    count[key] += 1
+if total:
+    print("\n20 Langevin steps (a warm-up and a timed run of 10), GPU time by kernel:\n")
+    print("| kernel | launches | total µs | share |")
+    print("|---|---|---|---|")
+    everything = sum(total.values())
+    for key in sorted(total, key=total.get, reverse=True)[:20]:
+        print(f"| `{key}` | {count[key]} | {total[key]:.0f} | {100 * total[key] / everything:.1f}% |")
+    print(f"| all | {sum(count.values())} | {everything:.0f} | |")
 PY
 
 # While time is left: memory errors and races in the kernels, then the CPU suite of this build.

@@ -56,6 +56,40 @@ ShapePair random_pair(std::mt19937& random, std::size_t rank) {
 
 }  // namespace
 
+TEST_CASE("FastDivider: multiply and shift give the quotient of every numerator below 2^31") {
+  std::mt19937 random(7);
+  std::vector<uint32_t> divisors;
+  for (uint32_t d = 1; d <= 1100; ++d) divisors.push_back(d);
+  for (int shift = 10; shift <= 31; ++shift) {
+    const uint32_t power = uint32_t{1} << shift;
+    for (uint32_t d : {power - 1, power, power + 1}) {
+      if (d <= power || shift < 31) divisors.push_back(d);  // 2^31 is the largest divisor
+    }
+  }
+  for (int k = 0; k < 300; ++k) divisors.push_back(std::uniform_int_distribution<uint32_t>(1, uint32_t{1} << 31)(random));
+  const uint32_t top = (uint32_t{1} << 31) - 1;
+  for (uint32_t d : divisors) {
+    CAPTURE(d);
+    const FastDivider divider(d);
+    // Near every multiple's boundary, where a wrong multiplier shows first, and at random.
+    std::vector<uint32_t> numerators = {0, 1, top, top - 1, d - 1, d};
+    for (uint64_t multiple : {uint64_t{1}, uint64_t{2}, uint64_t{top / d}, uint64_t{top / d / 2 + 1}}) {
+      const uint64_t n = multiple * d;
+      for (uint64_t m : {n - 1, n, n + 1}) {
+        if (m <= top) numerators.push_back(static_cast<uint32_t>(m));
+      }
+    }
+    for (int k = 0; k < 200; ++k) numerators.push_back(std::uniform_int_distribution<uint32_t>(0, top)(random));
+    for (uint32_t n : numerators) {
+      if (n > top) continue;
+      REQUIRE(divider.quotient(n) == n / d);
+      REQUIRE(divider.remainder(n) == n % d);
+    }
+  }
+  CHECK_THROWS_AS(FastDivider(0), std::invalid_argument);
+  CHECK_THROWS_AS(FastDivider((uint32_t{1} << 31) + 1), std::invalid_argument);
+}
+
 TEST_CASE("strided_space: every element's operand offsets follow NumPy broadcasting, contiguous dimensions merge") {
   std::mt19937 random(1);
   for (int trial = 0; trial < 300; ++trial) {
@@ -70,18 +104,37 @@ TEST_CASE("strided_space: every element's operand offsets follow NumPy broadcast
     CAPTURE(shape_string(a));
     CAPTURE(shape_string(b));
     const auto plan = strided_space<2>("test", space, {a, b});
+    REQUIRE(StridedSpace32<2>::fits(plan));
+    const StridedSpace32<2> compact(plan);
     for (int64_t i = 0; i < shape_numel(space); ++i) {
       int64_t at[2];
       plan.offsets(i, at);
       const auto index = unravel(i, space);
       REQUIRE(at[0] == broadcast_offset(index, a));
       REQUIRE(at[1] == broadcast_offset(index, b));
+      uint32_t at32[2];
+      compact.offsets(static_cast<uint32_t>(i), at32);
+      REQUIRE(at32[0] == at[0]);
+      REQUIRE(at32[1] == at[1]);
     }
   }
+  // Above 2^31 elements the 64-bit path remains.
+  CHECK_FALSE(StridedSpace32<2>::fits(strided_space<2>("test", {65536, 32768}, {Shape{65536, 32768}, Shape{32768}})));
+  CHECK(StridedSpace32<2>::fits(strided_space<2>("test", {65536, 32767}, {Shape{65536, 32767}, Shape{32767}})));
   CHECK(strided_space<2>("test", {5, 3, 4}, {Shape{5, 3, 4}, Shape{5, 3, 4}}).rank == 1);
   CHECK(strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{3}}).rank == 2);
   CHECK(strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{5, 1}}).rank == 2);
   CHECK(strided_space<1>("test", {}, {Shape{}}).rank == 0);
+  // The bias of a linear layer, [N, W] ⊕ [W], takes the direct path: its offset is the column.
+  const auto bias = strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{3}});
+  CHECK(RowBroadcast::matches(bias, 1));
+  CHECK_FALSE(RowBroadcast::matches(bias, 0));
+  CHECK(RowBroadcast::matches(strided_space<1>("test", {5, 3}, {Shape{3}}), 0));  // expand
+  CHECK(RowBroadcast::matches(strided_space<2>("test", {5, 3}, {Shape{1, 3}, Shape{5, 3}}), 0));
+  CHECK_FALSE(RowBroadcast::matches(strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{5, 1}}), 1));  // a column
+  CHECK(RowBroadcast::matches(strided_space<2>("test", {4, 5, 3}, {Shape{4, 5, 3}, Shape{3}}), 1));  // merged into [20, 3]
+  const RowBroadcast row{FastDivider(3)};
+  for (uint32_t i = 0; i < 15; ++i) CHECK(row.column(i) == i % 3);
   CHECK(strided_space<1>("test", {1, 1}, {Shape{1}}).rank == 0);
   CHECK_THROWS_WITH_AS(strided_space<1>("binary", Shape(17, 2), {Shape{1}}), doctest::Contains("up to 16 dimensions"),
                        std::invalid_argument);
@@ -160,6 +213,39 @@ TEST_CASE("reduction_tiling: the kernel's threads cover every (output, term) pai
   CHECK(split.segments == 64);
   // 300 outputs of 7 terms: too short to split.
   CHECK(reduction_tiling(reduction_plan("sum_to", {300, 7}, {300, 1}), 64, 512).segments == 1);
+  // Few outputs take many lanes each, so that the block is busy: [B, 2] → [2] uses 128 lanes per
+  // output, a sum to a scalar all 256 threads; many outputs keep 8 (strided) or 32 (contiguous).
+  CHECK(reduction_tiling(reduction_plan("sum_to", {65536, 2}, {2})).lanes_per_output() == 128);
+  CHECK(reduction_tiling(reduction_plan("sum_to", {65536, 3}, {3})).lanes_per_output() == 64);
+  CHECK(reduction_tiling(reduction_plan("sum_to", {65536}, {})).lanes_per_output() == 256);
+  CHECK(reduction_tiling(reduction_plan("sum_to", {3, 4096}, {3, 1})).lanes_per_output() == 64);
+  CHECK(reduction_tiling(reduction_plan("sum_to", {4096, 256}, {256})).lanes_per_output() == 8);
+  CHECK(reduction_tiling(reduction_plan("sum_to", {256, 4096}, {256, 1})).lanes_per_output() == 32);
+}
+
+TEST_CASE("ScatterGroups: each target row's sources, in their original order, for one thread per target") {
+  std::mt19937 random(5);
+  for (int trial = 0; trial < 50; ++trial) {
+    const int64_t target_rows = std::uniform_int_distribution<int64_t>(1, 40)(random);
+    std::vector<int64_t> rows(std::uniform_int_distribution<std::size_t>(0, 120)(random));
+    for (int64_t& row : rows) row = std::uniform_int_distribution<int64_t>(0, target_rows - 1)(random);
+    const ScatterGroups groups(rows, target_rows);
+    // The reference: the sources of each target in ascending order.
+    std::map<int64_t, std::vector<int64_t>> sources;
+    for (std::size_t i = 0; i < rows.size(); ++i) sources[rows[i]].push_back(static_cast<int64_t>(i));
+    REQUIRE(groups.targets == static_cast<int64_t>(sources.size()));
+    REQUIRE(groups.indices.size() == 2 * sources.size() + 1 + rows.size());
+    const int64_t* target = groups.indices.data();
+    const int64_t* start = target + groups.targets;
+    const int64_t* order = start + groups.targets + 1;
+    int64_t j = 0;
+    for (const auto& [row, list] : sources) {
+      REQUIRE(target[j] == row);
+      REQUIRE(std::vector<int64_t>(order + start[j], order + start[j + 1]) == list);
+      ++j;
+    }
+    CHECK(start[groups.targets] == static_cast<int64_t>(rows.size()));
+  }
 }
 
 TEST_CASE("slice_copy: slice and slice_assign offsets, against a reference copy") {
