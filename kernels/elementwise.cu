@@ -67,81 +67,68 @@ void convert_as(const Tensor& a, Tensor& out) {
   launch_for_each("convert", out.numel(), [=] __device__(int64_t i) { z[i] = static_cast<To>(x[i]); });
 }
 
+/// z = f(x) over a tensor's elements, packed where it can (launch_map).
+template <class T, class F>
+void map_elements(const char* op, const Tensor& a, Tensor& out, F f) {
+  const int64_t n = out.numel();
+  launch_map(op, contiguous_space<1>(n), n, out.data<T>(), MapInputs<T, 1>{{a.data<T>()}}, f);
+}
+
 template <class T>
 void unary_as(UnaryKernel kernel, const Tensor& a, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
-  launch_for_each("unary", out.numel(), [=] __device__(int64_t i) { z[i] = apply_unary(kernel, x[i]); });
+  map_elements<T>("unary", a, out, [=] __device__(const T(&v)[1]) { return apply_unary(kernel, v[0]); });
 }
 
 template <class T>
 void affine_as(const Tensor& a, double scale, double shift, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
   const T s = static_cast<T>(scale), t = static_cast<T>(shift);
-  launch_for_each("affine", out.numel(), [=] __device__(int64_t i) { z[i] = x[i] * s + t; });
+  map_elements<T>("affine", a, out, [=] __device__(const T(&v)[1]) { return v[0] * s + t; });
 }
 
 template <class T>
 void power_as(const Tensor& a, double exponent, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
   const T p = static_cast<T>(exponent);
-  launch_for_each("power", out.numel(), [=] __device__(int64_t i) { z[i] = pow(x[i], p); });
+  map_elements<T>("power", a, out, [=] __device__(const T(&v)[1]) { return pow(v[0], p); });
 }
 
 /// max then min, as the CPU: NaN stays NaN.
 template <class T>
 void clamp_as(const Tensor& a, double low, double high, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
   const T lo = static_cast<T>(low), hi = static_cast<T>(high);
-  launch_for_each("clamp", out.numel(), [=] __device__(int64_t i) {
-    const T raised = x[i] < lo ? lo : x[i];
-    z[i] = raised > hi ? hi : raised;
+  map_elements<T>("clamp", a, out, [=] __device__(const T(&v)[1]) {
+    const T raised = v[0] < lo ? lo : v[0];
+    return raised > hi ? hi : raised;
   });
 }
 
 template <class T>
 void binary_as(BinaryKernel kernel, const Tensor& a, const Tensor& b, Tensor& out) {
-  const T* x = a.data<T>();
-  const T* y = b.data<T>();
-  T* z = out.data<T>();
-  const int64_t n = out.numel();
-  if (a.numel() == n && b.numel() == n) {
-    launch_for_each("binary", n, [=] __device__(int64_t i) { z[i] = apply_binary(kernel, x[i], y[i]); });
-    return;
-  }
   const auto space = strided_space<2>("binary", out.shape(), {a.shape(), b.shape()});
-  launch_broadcast("binary", space, n, [=] __device__(int64_t i, const int64_t(&at)[2]) { z[i] = apply_binary(kernel, x[at[0]], y[at[1]]); });
+  launch_map("binary", space, out.numel(), out.data<T>(), MapInputs<T, 2>{{a.data<T>(), b.data<T>()}},
+             [=] __device__(const T(&v)[2]) { return apply_binary(kernel, v[0], v[1]); });
 }
 
 template <class T>
 void where_as(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
-  const T* c = cond.data<T>();
-  const T* x = a.data<T>();
-  const T* y = b.data<T>();
-  T* z = out.data<T>();
   const auto space = strided_space<3>("where", out.shape(), {cond.shape(), a.shape(), b.shape()});
-  launch_broadcast("where", space, out.numel(),
-                   [=] __device__(int64_t i, const int64_t(&at)[3]) { z[i] = c[at[0]] != T(0) ? x[at[1]] : y[at[2]]; });
+  launch_map("where", space, out.numel(), out.data<T>(), MapInputs<T, 3>{{cond.data<T>(), a.data<T>(), b.data<T>()}},
+             [] __device__(const T(&v)[3]) { return v[0] != T(0) ? v[1] : v[2]; });
 }
 
+/// a += scale · b in place: a is both the output and the first input.
 template <class T>
 void add_scaled_as(Tensor& a, const Tensor& b, double scale) {
-  T* x = a.data<T>();
-  const T* y = b.data<T>();
   const T factor = static_cast<T>(scale);
-  const auto space = strided_space<1>("add_scaled_", a.shape(), {b.shape()});
-  launch_broadcast("add_scaled_", space, a.numel(), [=] __device__(int64_t i, const int64_t(&at)[1]) { x[i] += factor * y[at[0]]; });
+  const auto space = strided_space<2>("add_scaled_", a.shape(), {a.shape(), b.shape()});
+  launch_map("add_scaled_", space, a.numel(), a.data<T>(), MapInputs<T, 2>{{a.data<T>(), b.data<T>()}},
+             [=] __device__(const T(&v)[2]) { return v[0] + factor * v[1]; });
 }
 
 template <class T>
 void expand_as(const Tensor& a, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
   const auto space = strided_space<1>("expand", out.shape(), {a.shape()});
-  launch_broadcast("expand", space, out.numel(), [=] __device__(int64_t i, const int64_t(&at)[1]) { z[i] = x[at[0]]; });
+  launch_map("expand", space, out.numel(), out.data<T>(), MapInputs<T, 1>{{a.data<T>()}},
+             [] __device__(const T(&v)[1]) { return v[0]; });
 }
 
 }  // namespace

@@ -31,31 +31,26 @@ void adam_update_as(Tensor& parameter, Tensor& first_moment, Tensor& second_mome
   });
 }
 
-/// g·silu′(a), silu″(a) and silu‴(a) elementwise, σ evaluated once.
+/// g·silu′(a), silu″(a) and silu‴(a) elementwise, σ evaluated once, packed where they can be.
 template <class T>
 void silu_backward_as(const Tensor& g, const Tensor& a, Tensor& out) {
-  const T* gradient = g.data<T>();
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
-  launch_for_each("silu_backward", out.numel(), [=] __device__(int64_t i) {
-    z[i] = gradient[i] * ebm::silu_first_derivative(x[i], logistic(x[i]));
-  });
+  const int64_t n = out.numel();
+  launch_map("silu_backward", contiguous_space<2>(n), n, out.data<T>(), MapInputs<T, 2>{{g.data<T>(), a.data<T>()}},
+             [] __device__(const T(&v)[2]) { return v[0] * ebm::silu_first_derivative(v[1], logistic(v[1])); });
 }
 
 template <class T>
 void silu_second_derivative_as(const Tensor& a, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
-  launch_for_each("silu_second_derivative", out.numel(),
-                  [=] __device__(int64_t i) { z[i] = ebm::silu_second_derivative(x[i], logistic(x[i])); });
+  const int64_t n = out.numel();
+  launch_map("silu_second_derivative", contiguous_space<1>(n), n, out.data<T>(), MapInputs<T, 1>{{a.data<T>()}},
+             [] __device__(const T(&v)[1]) { return ebm::silu_second_derivative(v[0], logistic(v[0])); });
 }
 
 template <class T>
 void silu_third_derivative_as(const Tensor& a, Tensor& out) {
-  const T* x = a.data<T>();
-  T* z = out.data<T>();
-  launch_for_each("silu_third_derivative", out.numel(),
-                  [=] __device__(int64_t i) { z[i] = ebm::silu_third_derivative(x[i], logistic(x[i])); });
+  const int64_t n = out.numel();
+  launch_map("silu_third_derivative", contiguous_space<1>(n), n, out.data<T>(), MapInputs<T, 1>{{a.data<T>()}},
+             [] __device__(const T(&v)[1]) { return ebm::silu_third_derivative(v[0], logistic(v[0])); });
 }
 
 /// The layout of a packed jet [K, N, W] for one thread's element e of the [N, W] slice.

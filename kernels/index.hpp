@@ -171,6 +171,62 @@ StridedSpace<Operands> strided_space(const char* op, const Shape& space, const s
   return result;
 }
 
+/// The space of n contiguous elements that every operand steps through alike (elementwise maps of
+/// same-shape tensors).
+template <int Operands>
+StridedSpace<Operands> contiguous_space(int64_t n) {
+  StridedSpace<Operands> space;
+  space.rank = 1;
+  space.extent[0] = n;
+  for (int k = 0; k < Operands; ++k) space.stride[k][0] = 1;
+  return space;
+}
+
+/// Elements a thread of a packed map reads and writes together: 16 bytes of float32.
+inline constexpr int pack_size = 4;
+
+/// How an operand of a packed map finds the inputs of output pack p (elements 4p … 4p + 3): its own
+/// pack p (same shape as the output), pack p mod W/4 (a row over [N, W], W a multiple of 4: a
+/// bias), or its one element, repeated (a scalar).
+enum class PackedOperand : uint8_t { Same, Row, Scalar };
+
+/// The packed map of a broadcast space, where every operand is one of the three kinds above.
+template <int Operands>
+struct PackPlan {
+  PackedOperand kind[Operands] = {};
+  FastDivider row_packs;  // W / 4, for Row operands
+
+  /// The plan for `space`, or false where some operand is of none of the three kinds (or has a row
+  /// operand over 2³¹ elements or more).
+  static bool make(const StridedSpace<Operands>& space, PackPlan& plan) {
+    if (space.rank > 2) return false;
+    const int64_t width = space.rank == 2 ? space.extent[1] : 0;
+    for (int k = 0; k < Operands; ++k) {
+      const int64_t inner = space.rank > 0 ? space.stride[k][space.rank - 1] : 1;
+      const int64_t outer = space.rank == 2 ? space.stride[k][0] : 0;
+      if (space.rank == 0 || (inner == 1 && outer == width)) {
+        plan.kind[k] = PackedOperand::Same;
+      } else if (inner == 0 && outer == 0) {
+        plan.kind[k] = PackedOperand::Scalar;
+      } else if (space.rank == 2 && inner == 1 && outer == 0 && width % pack_size == 0 &&
+                 space.extent[0] * width <= max_index_32) {
+        plan.kind[k] = PackedOperand::Row;
+        plan.row_packs = FastDivider(static_cast<uint32_t>(width / pack_size));
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// The pack of operand k that output pack p reads (0 for a scalar, which is read whole).
+  EBM_HOST_DEVICE int64_t pack_of(int k, int64_t p) const {
+    if (kind[k] == PackedOperand::Same) return p;
+    if (kind[k] == PackedOperand::Row) return row_packs.remainder(static_cast<uint32_t>(p));
+    return 0;
+  }
+};
+
 /// A reduction of `input` to `out` (out right-aligned, extent 1 or absent on reduced dimensions):
 /// output j (row-major over out) folds the terms r = 0 … terms − 1 found at input offset
 /// kept.offset(j) + reduced.offset(r).

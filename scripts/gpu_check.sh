@@ -83,6 +83,9 @@ if ! ldconfig -p 2> /dev/null | grep -q "libcublas.so.13"; then
   done
 fi
 
+# Programs built elsewhere find stb's library in .gpu_deps/ (a GPU machine has no Debian libstb0).
+[ "$mode" = --prebuilt ] && [ -d .gpu_deps/lib/x86_64-linux-gnu ] &&
+  export LD_LIBRARY_PATH="$PWD/.gpu_deps/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ "$mode" = --prebuilt ] && [ -f build-gpu/source_dir ] && build-gpu/tools/ebm info > build-gpu/prebuilt.log 2>&1; then
   # Built elsewhere: give the programs their source path here when it is free.
   source_dir=$(cat build-gpu/source_dir)

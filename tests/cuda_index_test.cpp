@@ -140,6 +140,37 @@ TEST_CASE("strided_space: every element's operand offsets follow NumPy broadcast
                        std::invalid_argument);
 }
 
+TEST_CASE("PackPlan: a packed map reads the elements NumPy broadcasting names, where it applies") {
+  // Element e of output pack p is element 4p + e; its operand k is element e of pack
+  // plan.pack_of(k, p), or the one element of a scalar.
+  const auto check_plan = [](const Shape& space_shape, const std::array<Shape, 2>& shapes, bool packable) {
+    CAPTURE(shape_string(space_shape));
+    CAPTURE(shape_string(shapes[0]));
+    CAPTURE(shape_string(shapes[1]));
+    const auto space = strided_space<2>("test", space_shape, shapes);
+    PackPlan<2> plan;
+    REQUIRE(PackPlan<2>::make(space, plan) == packable);
+    if (!packable) return;
+    for (int64_t i = 0; i < shape_numel(space_shape); ++i) {
+      int64_t at[2];
+      space.offsets(i, at);
+      for (int k = 0; k < 2; ++k) {
+        const int64_t packed = plan.kind[k] == PackedOperand::Scalar ? 0 : plan.pack_of(k, i / pack_size) * pack_size + i % pack_size;
+        REQUIRE(packed == at[k]);
+      }
+    }
+  };
+  check_plan({7}, {Shape{7}, Shape{7}}, true);             // same shape, with a tail of 3
+  check_plan({6, 8}, {Shape{6, 8}, Shape{8}}, true);       // a bias: a row operand
+  check_plan({6, 8}, {Shape{8}, Shape{6, 8}}, true);
+  check_plan({6, 8}, {Shape{6, 8}, Shape{1}}, true);       // a scalar
+  check_plan({9}, {Shape{}, Shape{9}}, true);
+  check_plan({}, {Shape{}, Shape{}}, true);                // one element
+  check_plan({6, 6}, {Shape{6, 6}, Shape{6}}, false);      // a row whose width is not a multiple of 4
+  check_plan({6, 8}, {Shape{6, 8}, Shape{6, 1}}, false);   // a column
+  check_plan({2, 3, 4}, {Shape{2, 3, 4}, Shape{3, 1}}, false);
+}
+
 TEST_CASE("reduction_plan: each input element is a term of exactly the output it broadcasts to") {
   std::mt19937 random(2);
   for (int trial = 0; trial < 300; ++trial) {

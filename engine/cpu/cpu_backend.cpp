@@ -172,11 +172,19 @@ class CpuBackend final : public Backend {
               });
           break;
         case UnaryKernel::Sqrt:
-          // Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at +∞.
+          // Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at
+          // +∞ and 0 for a subnormal x: such x are scaled into the normal range first, √x = √(2⁶⁴x)/2³².
           map_patching(
               x, y, [](const auto& v) { return v.sqrt(); },
-              [](const auto& v) { return v.maxCoeff() == std::numeric_limits<T>::infinity(); },
-              [](const auto& v, const auto& result) { return (v == std::numeric_limits<T>::infinity()).select(v, result); });
+              [](const auto& v) {
+                return v.maxCoeff() == std::numeric_limits<T>::infinity() ||
+                       ((v > T(0)) && (v < std::numeric_limits<T>::min())).any();
+              },
+              [](const auto& v, const auto& result) {
+                return (v == std::numeric_limits<T>::infinity())
+                    .select(v, (v > T(0) && v < std::numeric_limits<T>::min())
+                                   .select((v * T(18446744073709551616.0)).sqrt() * T(1.0 / 4294967296.0), result));
+              });
           break;
         case UnaryKernel::Square: y = x.square(); break;
         case UnaryKernel::Abs: y = x.abs(); break;
