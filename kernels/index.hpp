@@ -111,25 +111,6 @@ struct StridedSpace32 {
   }
 };
 
-/// The common broadcast of a linear layer's bias: an [N, W] space with a [W] operand, whose
-/// offset is the column i mod W.
-struct RowBroadcast {
-  FastDivider width;
-
-  /// The RowBroadcast of `space` for operand `row`, when the space is [N, W] (N · W < 2³¹) and that
-  /// operand steps along columns only while every other steps through the space contiguously.
-  template <int Operands>
-  static bool matches(const StridedSpace<Operands>& space, int row) {
-    if (space.rank != 2 || space.extent[0] * space.extent[1] > max_index_32) return false;
-    for (int k = 0; k < Operands; ++k) {
-      const bool is_row = k == row;
-      if (space.stride[k][1] != 1 || space.stride[k][0] != (is_row ? 0 : space.extent[1])) return false;
-    }
-    return true;
-  }
-  EBM_HOST_DEVICE uint32_t column(uint32_t index) const { return width.remainder(index); }
-};
-
 /// Appends a dimension to a space, merged into the last one when every operand steps through
 /// both as one (stride of the last = stride · extent of the new one).
 template <int Operands>

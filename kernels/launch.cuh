@@ -28,22 +28,11 @@ void launch_for_each(const char* op, int64_t n, Body body) {
 }
 
 /// Runs body(i, at) for i in [0, n), n the space's elements, with at[k] operand k's offset of
-/// element i. The cheapest path that holds: the column alone where one operand is a row
-/// broadcast over [N, W] (a bias), 32-bit multiply-and-shift division where the space has fewer
-/// than 2³¹ elements, 64-bit division otherwise.
+/// element i: through 32-bit multiply-and-shift division where the space has fewer than 2³¹
+/// elements, 64-bit division otherwise.
 template <int Operands, class Body>
 void launch_broadcast(const char* op, const StridedSpace<Operands>& space, int64_t n, Body body) {
   if (n <= 0) return;
-  for (int row = 0; row < Operands; ++row) {
-    if (!RowBroadcast::matches(space, row)) continue;
-    const RowBroadcast broadcast{FastDivider(static_cast<uint32_t>(space.extent[1]))};
-    launch_for_each(op, n, [=] __device__(int64_t i) {
-      int64_t at[Operands];
-      for (int k = 0; k < Operands; ++k) at[k] = k == row ? broadcast.column(static_cast<uint32_t>(i)) : i;
-      body(i, at);
-    });
-    return;
-  }
   if (StridedSpace32<Operands>::fits(space)) {
     const StridedSpace32<Operands> compact(space);
     launch_for_each(op, n, [=] __device__(int64_t i) {

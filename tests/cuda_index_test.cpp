@@ -125,16 +125,6 @@ TEST_CASE("strided_space: every element's operand offsets follow NumPy broadcast
   CHECK(strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{3}}).rank == 2);
   CHECK(strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{5, 1}}).rank == 2);
   CHECK(strided_space<1>("test", {}, {Shape{}}).rank == 0);
-  // The bias of a linear layer, [N, W] ⊕ [W], takes the direct path: its offset is the column.
-  const auto bias = strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{3}});
-  CHECK(RowBroadcast::matches(bias, 1));
-  CHECK_FALSE(RowBroadcast::matches(bias, 0));
-  CHECK(RowBroadcast::matches(strided_space<1>("test", {5, 3}, {Shape{3}}), 0));  // expand
-  CHECK(RowBroadcast::matches(strided_space<2>("test", {5, 3}, {Shape{1, 3}, Shape{5, 3}}), 0));
-  CHECK_FALSE(RowBroadcast::matches(strided_space<2>("test", {5, 3}, {Shape{5, 3}, Shape{5, 1}}), 1));  // a column
-  CHECK(RowBroadcast::matches(strided_space<2>("test", {4, 5, 3}, {Shape{4, 5, 3}, Shape{3}}), 1));  // merged into [20, 3]
-  const RowBroadcast row{FastDivider(3)};
-  for (uint32_t i = 0; i < 15; ++i) CHECK(row.column(i) == i % 3);
   CHECK(strided_space<1>("test", {1, 1}, {Shape{1}}).rank == 0);
   CHECK_THROWS_WITH_AS(strided_space<1>("binary", Shape(17, 2), {Shape{1}}), doctest::Contains("up to 16 dimensions"),
                        std::invalid_argument);

@@ -105,7 +105,7 @@ TEST_CASE("softplus, sigmoid and logsumexp stay finite and exact for large |x|")
   CHECK(g[1] == doctest::Approx(1 / (1 + std::exp(-0.5))));
 }
 
-TEST_CASE("sqrt, log and silu at special values: sqrt(∞) = ∞, sqrt and log of subnormal numbers, silu(−∞) = 0, in whole vectors and tails") {
+TEST_CASE("sqrt, log, σ and silu at special values: sqrt(∞) = ∞, sqrt and log of subnormal numbers, subnormal σ, silu(−∞) = 0, in whole vectors and tails") {
   for (DType dtype : {DType::Float32, DType::Float64}) {
     CAPTURE(dtype_name(dtype));
     const double subnormal = dtype == DType::Float32 ? 1e-40 : 1e-310;
@@ -119,6 +119,10 @@ TEST_CASE("sqrt, log and silu at special values: sqrt(∞) = ∞, sqrt and log o
     for (double value : log(copies(subnormal)).to_vector()) CHECK(value == doctest::Approx(expected_log).epsilon(1e-6));
     for (double value : log(copies(0.0)).to_vector()) CHECK(value == -INFINITY);
     for (double value : silu(copies(-INFINITY)).to_vector()) CHECK(value == 0.0);
+    // Where σ(x) = eˣ is subnormal, σ and silu keep it (σ(−710) in float64, σ(−100) in float32).
+    const double far = dtype == DType::Float32 ? -100.0 : -710.0;
+    for (double value : sigmoid(copies(far)).to_vector()) CHECK(value == doctest::Approx(std::exp(far)).epsilon(1e-3));
+    for (double value : silu(copies(far)).to_vector()) CHECK(value == doctest::Approx(far * std::exp(far)).epsilon(1e-3));
     for (double value : silu(copies(INFINITY)).to_vector()) CHECK(value == INFINITY);
   }
 }

@@ -18,6 +18,7 @@
 #include "engine/backend.hpp"
 #include "engine/cpu/buffer_cache.hpp"
 #include "engine/cpu/gemm.hpp"
+#include "engine/cpu/logistic.hpp"
 #include "engine/cpu/silu_jet.hpp"
 #include "engine/cpu/strided_loop.hpp"
 #include "engine/dtype_dispatch.hpp"
@@ -40,12 +41,6 @@ using ConstArrayMap = Eigen::Map<const Array<T>>;
 template <class T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Below this, Eigen's vectorised exp returns its clamped value instead of underflowing to 0.
-template <class T>
-constexpr T exp_lower_limit() {
-  return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
-}
-
 /// Kernels that use σ(x) more than once evaluate it once per block of this many elements, into
 /// an array on the stack, instead of once per use or into a heap temporary.
 constexpr int64_t block_size = 256;
@@ -63,7 +58,8 @@ template <class In, class Out, class F>
 void map_with_logistic(const In& input, Out& out, F&& f) {
   for_each_block(input.size(), [&](int64_t start, int64_t length) {
     const auto a = input.segment(start, length);
-    const BlockArray<typename In::Scalar> sigma = a.logistic();
+    BlockArray<typename In::Scalar> sigma;
+    cpu::logistic(a, sigma);
     out.segment(start, length) = f(a, sigma, start, length);
   });
 }
@@ -192,15 +188,21 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Sin: y = x.sin(); break;
         case UnaryKernel::Cos: y = x.cos(); break;
         case UnaryKernel::Tanh: y = x.tanh(); break;
-        case UnaryKernel::Sigmoid: y = x.logistic(); break;
+        case UnaryKernel::Sigmoid:
+          map_with_logistic(x, y, [](const auto&, const auto& sigma, int64_t, int64_t) { return sigma; });
+          break;
         case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
         case UnaryKernel::Silu:
           // x·σ(x) → 0 as x → −∞; at −∞ itself the product would be −∞·σ(−∞), −∞·0 = NaN or −∞.
-          map_patching(
-              x, y, [](const auto& v) { return v * v.logistic(); },
-              [](const auto& v) { return v.minCoeff() == -std::numeric_limits<T>::infinity(); },
-              [](const auto& v, const auto& result) { return (v == -std::numeric_limits<T>::infinity()).select(T(0), result); });
+          for_each_block(x.size(), [&](int64_t start, int64_t length) {
+            const auto a = x.segment(start, length);
+            BlockArray<T> sigma;
+            cpu::logistic(a, sigma);
+            auto z = y.segment(start, length);
+            z = a * sigma;
+            if (a.minCoeff() == -std::numeric_limits<T>::infinity()) z = (a == -std::numeric_limits<T>::infinity()).select(T(0), z);
+          });
           break;
       }
     });

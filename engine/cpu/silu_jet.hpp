@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "engine/cpu/logistic.hpp"
 #include "engine/silu.hpp"
 
 namespace ebm::cpu {
@@ -39,7 +40,7 @@ struct SiluDerivatives {
   template <class Value, class Bias>
   SiluDerivatives(const Value& value, const Bias& bias, bool with_third) {
     a = value + bias;
-    sigma = a.logistic();
+    cpu::logistic(a, sigma);
     first = silu_first_derivative(a, sigma);
     second = silu_second_derivative(a, sigma);
     if (with_third) third = silu_third_derivative(a, sigma);
