@@ -1,5 +1,5 @@
 // Philox 4x32-10 (Salmon et al., "Parallel Random Numbers: As Easy as 1, 2, 3", SC 2011) and the
-// maps from its words to uniform numbers (a backend turns pairs of them into normals). Plain
+// maps from its words to uniform numbers and, by Box–Muller, normals. Plain
 // portable code with no state: the n-th number of a stream is a pure function of (seed, counter),
 // so a CUDA kernel that includes this header produces the same integers as the CPU.
 #pragma once
@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "engine/host_device.hpp"
+#include "engine/scalar_math.hpp"
 
 namespace ebm::philox {
 
@@ -82,6 +83,18 @@ EBM_HOST_DEVICE inline double open_uniform(const Block& block, int lane) {
   } else {
     return (double(high_53_bits(block, lane)) + 0.5) * (1.0 / 9007199254740992.0);
   }
+}
+
+/// Two normals from lanes `lane` and `lane + 1` of a block by Box–Muller, in T:
+/// r = √(−2 log u₁), θ = 2πu₂, first = r cos θ, second = r sin θ, with u in (0, 1). The CUDA kernels
+/// draw normals with this function; the CPU evaluates the same formula with Eigen's vectorised
+/// functions, which may differ from the math library's in the last bits (docs/gpu.md).
+template <class T>
+EBM_HOST_DEVICE inline void box_muller(const Block& block, int lane, T& first, T& second) {
+  const T radius = scalar::sqrt(T(-2) * scalar::log(static_cast<T>(open_uniform<T>(block, lane))));
+  const T angle = T(6.283185307179586) * static_cast<T>(open_uniform<T>(block, lane + 1));
+  first = radius * scalar::cos(angle);
+  second = radius * scalar::sin(angle);
 }
 
 }  // namespace ebm::philox

@@ -1,57 +1,13 @@
 // Elementwise kernels: maps of one tensor, and maps of several with NumPy broadcasting through a
-// StridedSpace (kernels/index.hpp). They match the CPU backend's semantics element for element:
-// exp flushed to 0 below the float/double limits, sign(0) = 0, softplus = max(x, 0) + log1p(e^−|x|).
-// SiLU's derivatives are fused kernels (kernels/fused.cu).
-#include <cmath>
-
-#include "kernels/device_math.cuh"
+// StridedSpace (kernels/index.hpp), each element computed by the functions of
+// kernels/scalar_functions.hpp, which follow the CPU backend's semantics. SiLU's derivatives are
+// fused kernels (kernels/fused.cu).
 #include "kernels/kernels.hpp"
 #include "kernels/launch.cuh"
+#include "kernels/scalar_functions.hpp"
 
 namespace ebm::cuda {
 namespace {
-
-/// Below this the CPU flushes exp to 0 (where Eigen's vectorised exp clamps); the GPU follows.
-template <class T>
-__device__ constexpr T exp_lower_limit() {
-  return sizeof(T) == 4 ? T(-88.3762626647949) : T(-709.436139303102);
-}
-
-template <class T>
-__device__ T apply_unary(UnaryKernel kernel, T x) {
-  switch (kernel) {
-    case UnaryKernel::Exp: return x < exp_lower_limit<T>() ? T(0) : exp(x);
-    case UnaryKernel::Log: return log(x);
-    case UnaryKernel::Sqrt: return sqrt(x);
-    case UnaryKernel::Square: return x * x;
-    case UnaryKernel::Abs: return fabs(x);
-    case UnaryKernel::Sign: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == x ? T(0) : x));  // ±0 → +0, NaN stays NaN
-    case UnaryKernel::Sin: return sin(x);
-    case UnaryKernel::Cos: return cos(x);
-    case UnaryKernel::Tanh: return tanh(x);
-    case UnaryKernel::Sigmoid: return logistic(x);
-    case UnaryKernel::Softplus: return (x > T(0) ? x : T(0)) + log1p(exp(-fabs(x)));
-    case UnaryKernel::Relu: return x > T(0) ? x : (x == x ? T(0) : x);
-    case UnaryKernel::Silu: return x == -INFINITY ? T(0) : x * logistic(x);  // the limit, as on the CPU (−∞·σ(−∞) = −∞·0)
-  }
-  return x;
-}
-
-template <class T>
-__device__ T apply_binary(BinaryKernel kernel, T x, T y) {
-  switch (kernel) {
-    case BinaryKernel::Add: return x + y;
-    case BinaryKernel::Subtract: return x - y;
-    case BinaryKernel::Multiply: return x * y;
-    case BinaryKernel::Divide: return x / y;
-    case BinaryKernel::Greater: return x > y ? T(1) : T(0);
-    case BinaryKernel::Less: return x < y ? T(1) : T(0);
-    case BinaryKernel::GreaterEqual: return x >= y ? T(1) : T(0);
-    case BinaryKernel::LessEqual: return x <= y ? T(1) : T(0);
-  }
-  return x;
-}
-
 
 template <class T>
 void fill_as(Tensor& out, double value) {
@@ -76,7 +32,7 @@ void map_elements(const char* op, const Tensor& a, Tensor& out, F f) {
 
 template <class T>
 void unary_as(UnaryKernel kernel, const Tensor& a, Tensor& out) {
-  map_elements<T>("unary", a, out, [=] __device__(const T(&v)[1]) { return apply_unary(kernel, v[0]); });
+  map_elements<T>("unary", a, out, [=] __device__(const T(&v)[1]) { return unary_function(kernel, v[0]); });
 }
 
 template <class T>
@@ -88,7 +44,7 @@ void affine_as(const Tensor& a, double scale, double shift, Tensor& out) {
 template <class T>
 void power_as(const Tensor& a, double exponent, Tensor& out) {
   const T p = static_cast<T>(exponent);
-  map_elements<T>("power", a, out, [=] __device__(const T(&v)[1]) { return pow(v[0], p); });
+  map_elements<T>("power", a, out, [=] __device__(const T(&v)[1]) { return scalar::pow(v[0], p); });
 }
 
 /// max then min, as the CPU: NaN stays NaN.
@@ -105,7 +61,7 @@ template <class T>
 void binary_as(BinaryKernel kernel, const Tensor& a, const Tensor& b, Tensor& out) {
   const auto space = strided_space<2>("binary", out.shape(), {a.shape(), b.shape()});
   launch_map("binary", space, out.numel(), out.data<T>(), MapInputs<T, 2>{{a.data<T>(), b.data<T>()}},
-             [=] __device__(const T(&v)[2]) { return apply_binary(kernel, v[0], v[1]); });
+             [=] __device__(const T(&v)[2]) { return binary_function(kernel, v[0], v[1]); });
 }
 
 template <class T>

@@ -1,48 +1,28 @@
-// Random fills from engine/philox.hpp, the code the CPU runs: element i of a draw is lane i % L of
-// Philox block first_block + i / L (L = 4 for float32, 2 for float64), one thread per block. The
-// uniforms are the CPU's bit for bit. Normals pair lanes (2k, 2k + 1) by Box–Muller in T as the
-// CPU does; CUDA's log, sqrt, cos and sin may differ from Eigen's in the last bits. The lane loops
-// are unrolled, so that the block's words and draws stay in registers (an index known only at run
-// time would put them in local memory).
-#include "engine/philox.hpp"
+// Random fills from engine/philox.hpp, the code the CPU runs: one thread per Philox block, each
+// writing its block's lanes (kernels/scalar_functions.hpp's uniform_block and normal_block). The
+// uniforms are the CPU's bit for bit; the normals may differ from the CPU's in the last bits
+// (CUDA's log, sqrt, cos and sin are not Eigen's; docs/gpu.md gives the measured distance).
 #include "kernels/kernels.hpp"
 #include "kernels/launch.cuh"
+#include "kernels/scalar_functions.hpp"
 
 namespace ebm::cuda {
 namespace {
 
 template <class T>
 void random_uniform_as(Tensor& out, uint64_t seed, uint64_t first_block) {
-  constexpr int lanes = philox::per_block<T>;
   T* z = out.data<T>();
   const int64_t n = out.numel();
-  launch_for_each("rand", (n + lanes - 1) / lanes, [=] __device__(int64_t block) {
-    const auto draws = philox::uniforms<T>(philox::stream_block(seed, first_block + static_cast<uint64_t>(block)));
-#pragma unroll
-    for (int lane = 0; lane < lanes; ++lane) {
-      if (block * lanes + lane < n) z[block * lanes + lane] = draws.value[lane];
-    }
-  });
+  launch_for_each("rand", (n + philox::per_block<T> - 1) / philox::per_block<T>,
+                  [=] __device__(int64_t block) { uniform_block(z, n, seed, first_block, block); });
 }
 
-/// r = √(−2 log u₂ₖ), θ = 2πu₂ₖ₊₁, z₂ₖ = r cos θ, z₂ₖ₊₁ = r sin θ, with u in (0, 1).
 template <class T>
 void random_normal_as(Tensor& out, uint64_t seed, uint64_t first_block) {
-  constexpr int lanes = philox::per_block<T>;
   T* z = out.data<T>();
   const int64_t n = out.numel();
-  launch_for_each("randn", (n + lanes - 1) / lanes, [=] __device__(int64_t block) {
-    const philox::Block words = philox::stream_block(seed, first_block + static_cast<uint64_t>(block));
-#pragma unroll
-    for (int lane = 0; lane < lanes; lane += 2) {
-      const int64_t at = block * lanes + lane;
-      if (at >= n) continue;
-      const T radius = sqrt(T(-2) * log(static_cast<T>(philox::open_uniform<T>(words, lane))));
-      const T angle = T(6.283185307179586) * static_cast<T>(philox::open_uniform<T>(words, lane + 1));
-      z[at] = radius * cos(angle);
-      if (at + 1 < n) z[at + 1] = radius * sin(angle);
-    }
-  });
+  launch_for_each("randn", (n + philox::per_block<T> - 1) / philox::per_block<T>,
+                  [=] __device__(int64_t block) { normal_block(z, n, seed, first_block, block); });
 }
 
 }  // namespace

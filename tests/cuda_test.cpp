@@ -12,24 +12,14 @@
 
 #include "fused_checks.hpp"
 #include "op_rows.hpp"
+#include "special_values.hpp"
 #include "test_support.hpp"
 
 namespace {
 
 using namespace ebm;
 using ebm::testing::max_relative_error;
-
-/// The distance in units in the last place between two floats of type T (as doubles here).
-template <class T>
-int64_t ulp_distance(double a, double b) {
-  using Bits = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
-  const T x = static_cast<T>(a), y = static_cast<T>(b);
-  Bits i, j;
-  std::memcpy(&i, &x, sizeof(T));
-  std::memcpy(&j, &y, sizeof(T));
-  if ((i < 0) != (j < 0)) return x == y ? 0 : std::numeric_limits<int64_t>::max();
-  return std::abs(static_cast<int64_t>(i) - static_cast<int64_t>(j));
-}
+using ebm::testing::ulp_distance;
 
 double forward_tolerance(DType dtype) { return dtype == DType::Float64 ? 1e-12 : 1e-5; }
 double gradient_tolerance(DType dtype) { return dtype == DType::Float64 ? 1e-10 : 1e-4; }
@@ -108,35 +98,15 @@ TEST_CASE("random streams: uniforms bit for bit the CPU's, normals within a few 
 
 TEST_CASE("every unary kernel and SiLU derivative at special values: the GPU agrees with the CPU") {
   for (DType dtype : {DType::Float32, DType::Float64}) {
-    CAPTURE(std::string(dtype_name(dtype)));
-    const bool single = dtype == DType::Float32;
-    const double infinity = std::numeric_limits<double>::infinity();
-    const double largest = single ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
-    const double smallest = single ? std::numeric_limits<float>::min() : std::numeric_limits<double>::min();
-    const double denormal = single ? std::numeric_limits<float>::denorm_min() : std::numeric_limits<double>::denorm_min();
-    const std::vector<double> values = {0.0, -0.0, infinity, -infinity, NAN, denormal, -denormal, smallest, -smallest, largest,
-                                        -largest, 1.0, -1.0, 0.5, 20.0, -20.0, 88.5, -88.5, 100.0, -100.0, 710.0, -710.0};
+    const std::vector<double> values = ebm::testing::special_values(dtype);
     const Tensor on_cpu = tensor(values, {static_cast<int64_t>(values.size())}, dtype);
     const Tensor on_gpu = on_cpu.to(Device::CUDA);
-    // out = f(x) on both devices; same class (NaN, ±∞, zero) everywhere, and within 16 ulps where
-    // both are finite (sin and cos of huge arguments excepted: their range reductions differ).
+    // out = f(x) on both devices, compared by tests/special_values.hpp's rule.
     const auto compare = [&](const std::string& name, bool periodic, const auto& f) {
-      CAPTURE(name);
       Tensor cpu_out = empty(on_cpu.shape(), dtype), gpu_out = empty(on_cpu.shape(), dtype, Device::CUDA);
       f(backend(Device::CPU), on_cpu, cpu_out);
       f(backend(Device::CUDA), on_gpu, gpu_out);
-      const std::vector<double> expected = cpu_out.to_vector(), got = gpu_out.to_vector();
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        CAPTURE(values[i]);
-        CAPTURE(expected[i]);
-        CAPTURE(got[i]);
-        CHECK(std::isnan(got[i]) == std::isnan(expected[i]));
-        if (std::isnan(expected[i]) || std::isnan(got[i])) continue;
-        CHECK(std::isinf(got[i]) == std::isinf(expected[i]));
-        CHECK((got[i] == 0) == (expected[i] == 0));
-        if (std::isinf(expected[i]) || (periodic && std::abs(values[i]) > 1e4)) continue;
-        CHECK((single ? ulp_distance<float>(got[i], expected[i]) : ulp_distance<double>(got[i], expected[i])) <= 16);
-      }
+      ebm::testing::check_agreement(name, values, gpu_out.to_vector(), cpu_out.to_vector(), dtype, periodic);
     };
     for (int kernel = 0; kernel <= static_cast<int>(UnaryKernel::Silu); ++kernel) {
       const auto unary_kernel = static_cast<UnaryKernel>(kernel);

@@ -77,6 +77,19 @@ void map_patching(const In& input, Out& out, F&& f, Special&& special, Fix&& fix
   });
 }
 
+/// Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at +∞
+/// and 0 for a subnormal x: sqrt_is_special finds such x in an array, and sqrt_fix rewrites them,
+/// the subnormal ones scaled into the normal range first, √x = √(2⁶⁴x)/2³².
+constexpr auto sqrt_is_special = [](const auto& v) {
+  using T = typename std::decay_t<decltype(v)>::Scalar;
+  return v.maxCoeff() == std::numeric_limits<T>::infinity() || ((v > T(0)) && (v < std::numeric_limits<T>::min())).any();
+};
+constexpr auto sqrt_fix = [](const auto& v, const auto& result) {
+  using T = typename std::decay_t<decltype(v)>::Scalar;
+  return (v == std::numeric_limits<T>::infinity())
+      .select(v, (v > T(0) && v < std::numeric_limits<T>::min()).select((v * T(18446744073709551616.0)).sqrt() * T(1.0 / 4294967296.0), result));
+};
+
 template <class T>
 ConstArrayMap<T> flat(const Tensor& t) {
   return ConstArrayMap<T>(t.data<T>(), t.numel());
@@ -148,13 +161,17 @@ class CpuBackend final : public Backend {
       auto y = flat<T>(out);
       switch (kernel) {
         case UnaryKernel::Exp:
-          // Eigen's vectorised exp clamps its argument (to about −709 in double, −88 in float),
+          // Eigen's vectorised exp clamps its argument (to about ±709 in double, ±88.38 in float),
           // so exp(−∞) would be a tiny positive number: below the clamp, flush to 0 (the exact
-          // value there is subnormal or 0).
+          // value there is subnormal or 0). Above it, float32 overflows early (exp(88.5) = ∞, where
+          // it is 2.7·10³⁸): there eˣ = e^(x − 64 ln 2)·2⁶⁴, as the scalar tail and the GPU give.
           map_patching(
               x, y, [](const auto& v) { return v.exp(); },
-              [](const auto& v) { return v.minCoeff() < exp_lower_limit<T>(); },
-              [](const auto& v, const auto& result) { return (v < exp_lower_limit<T>()).select(T(0), result); });
+              [](const auto& v) { return v.minCoeff() < exp_lower_limit<T>() || v.maxCoeff() > -exp_lower_limit<T>(); },
+              [](const auto& v, const auto& result) {
+                return (v < exp_lower_limit<T>())
+                    .select(T(0), (v > -exp_lower_limit<T>()).select((v - T(44.3614195558365)).exp() * T(18446744073709551616.0), result));
+              });
           break;
         case UnaryKernel::Log:
           // Eigen's vectorised log takes a subnormal x for the smallest normal number: such x are
@@ -167,21 +184,7 @@ class CpuBackend final : public Backend {
                     .select((v * T(18446744073709551616.0)).log() - T(64 * 0.6931471805599453), result);
               });
           break;
-        case UnaryKernel::Sqrt:
-          // Eigen's fast vectorised square root (a reciprocal estimate and Newton steps) gives NaN at
-          // +∞ and 0 for a subnormal x: such x are scaled into the normal range first, √x = √(2⁶⁴x)/2³².
-          map_patching(
-              x, y, [](const auto& v) { return v.sqrt(); },
-              [](const auto& v) {
-                return v.maxCoeff() == std::numeric_limits<T>::infinity() ||
-                       ((v > T(0)) && (v < std::numeric_limits<T>::min())).any();
-              },
-              [](const auto& v, const auto& result) {
-                return (v == std::numeric_limits<T>::infinity())
-                    .select(v, (v > T(0) && v < std::numeric_limits<T>::min())
-                                   .select((v * T(18446744073709551616.0)).sqrt() * T(1.0 / 4294967296.0), result));
-              });
-          break;
+        case UnaryKernel::Sqrt: map_patching(x, y, [](const auto& v) { return v.sqrt(); }, sqrt_is_special, sqrt_fix); break;
         case UnaryKernel::Square: y = x.square(); break;
         case UnaryKernel::Abs: y = x.abs(); break;
         case UnaryKernel::Sign: y = x.sign(); break;
@@ -191,7 +194,16 @@ class CpuBackend final : public Backend {
         case UnaryKernel::Sigmoid:
           map_with_logistic(x, y, [](const auto&, const auto& sigma, int64_t, int64_t) { return sigma; });
           break;
-        case UnaryKernel::Softplus: y = x.max(T(0)) + (-x.abs()).exp().log1p(); break;
+        case UnaryKernel::Softplus:
+          // Below the exp limit softplus(x) = log(1 + eˣ) = eˣ, subnormal, where Eigen's clamped
+          // exp would give 0: there e^(x + 64 ln 2)·2⁻⁶⁴.
+          map_patching(
+              x, y, [](const auto& v) { return v.max(T(0)) + (-v.abs()).exp().log1p(); },
+              [](const auto& v) { return v.minCoeff() < exp_lower_limit<T>(); },
+              [](const auto& v, const auto& result) {
+                return (v < exp_lower_limit<T>()).select((v + T(44.3614195558365)).exp() * T(5.421010862427522e-20), result);
+              });
+          break;
         case UnaryKernel::Relu: y = x.max(T(0)); break;
         case UnaryKernel::Silu:
           // x·σ(x) → 0 as x → −∞; at −∞ itself the product would be −∞·σ(−∞), −∞·0 = NaN or −∞.
@@ -349,7 +361,10 @@ class CpuBackend final : public Backend {
         const BlockArray<T> g = grad.segment(start, length) + T(c.weight_decay) * theta_block;
         m_block = T(c.beta1) * m_block + T(1 - c.beta1) * g;
         v_block = T(c.beta2) * v_block + T(1 - c.beta2) * g.square();
-        theta_block -= T(c.step_size) * m_block / ((T(c.second_moment_scale) * v_block).sqrt() + T(c.eps));
+        const BlockArray<T> scaled = T(c.second_moment_scale) * v_block;
+        BlockArray<T> root = scaled.sqrt();
+        if (sqrt_is_special(scaled)) root = sqrt_fix(scaled, root);
+        theta_block -= T(c.step_size) * m_block / (root + T(c.eps));
       });
     });
   }
