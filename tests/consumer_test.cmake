@@ -1,25 +1,46 @@
-# Builds and runs tests/install_consumer against ebm, in the mode given by MODE:
-#   install:          `cmake --install` of BUILD_DIR into a prefix, then find_package(ebm);
-#   add_subdirectory: the source tree SOURCE_DIR added to the consumer's build (EBM_CUDA=OFF).
+# Builds tests/install_consumer against ebm the ways users build, in the mode given by MODE, each
+# consumer once without a C++ standard of its own and once with CMAKE_CXX_STANDARD 20 (required):
+#   install:          `cmake --install` of BUILD_DIR into a prefix, then find_package(ebm). Both
+#                     consumers configure, build and run (each is one source file).
+#   add_subdirectory: the source tree SOURCE_DIR added to the consumer's build with the default
+#                     options: EBM_CUDA=AUTO, so the CUDA backend wherever nvcc is found. The C++20
+#                     consumer configures, builds and runs; the other configures and generates
+#                     (one build of the library is CI's time for this path).
+# Every consumer that runs must report the GPU (or why there is none) and exit 0.
 # Run with: cmake -DMODE=... -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -P consumer_test.cmake
-function(run)
+function(run output_variable)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
   if(NOT result EQUAL 0)
     message(FATAL_ERROR "failed (${result}): ${ARGN}\n${output}")
   endif()
+  set(${output_variable} "${output}" PARENT_SCOPE)
+endfunction()
+
+# consumer(NAME STANDARD BUILD ARGUMENTS...): configures the consumer in WORK_DIR/NAME with
+# CONSUMER_CXX_STANDARD=STANDARD (empty: none) and the ARGUMENTS; with BUILD true, builds and runs it.
+function(consumer name standard build)
+  set(build_dir ${WORK_DIR}/${name})
+  run(configured ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install_consumer -B ${build_dir} -DCMAKE_BUILD_TYPE=Release
+      -DCONSUMER_CXX_STANDARD=${standard} ${ARGN})
+  string(REGEX MATCH "ebm: building the CUDA backend[^\n]*" cuda "${configured}")
+  if(NOT build)
+    message(STATUS "consumer ${name}: configured and generated ${cuda}")
+    return()
+  endif()
+  run(built ${CMAKE_COMMAND} --build ${build_dir} --parallel 2)
+  run(ran ${build_dir}/consumer)
+  if(NOT ran MATCHES "gpu: [^\n]+" OR NOT ran MATCHES "cuda backend: [^\n]+")
+    message(FATAL_ERROR "consumer ${name} did not report the GPU:\n${ran}")
+  endif()
+  message(STATUS "consumer ${name}: built and ran ${cuda}\n${ran}")
 endfunction()
 
 file(REMOVE_RECURSE ${WORK_DIR})
 if(MODE STREQUAL "install")
-  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
-  set(configure_arguments -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  run(installed ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+  consumer(find_package_cxx20 20 TRUE -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  consumer(find_package "" TRUE -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 else()
-  # Without the CUDA backend: the suite's own build has it where nvcc exists, so this consumer is
-  # what builds and runs the CPU-only configuration.
-  set(configure_arguments -DEBM_SOURCE_DIR=${SOURCE_DIR} -DEBM_CUDA=OFF)
+  consumer(add_subdirectory_cxx20 20 TRUE -DEBM_SOURCE_DIR=${SOURCE_DIR})
+  consumer(add_subdirectory "" FALSE -DEBM_SOURCE_DIR=${SOURCE_DIR})
 endif()
-run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install_consumer -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release
-    ${configure_arguments})
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --parallel 2)
-run(${WORK_DIR}/build/consumer)
-message(STATUS "consumer built with ${MODE} and ran")

@@ -102,7 +102,18 @@ TEST_CASE("without a usable GPU, asking for a CUDA tensor says so, and the CPU g
       CAPTURE(message);
       CHECK(message.find("Device::CUDA") != std::string::npos);
       CHECK(message.find("cuda_is_available()") != std::string::npos);
+      // Where the driver is missing or too old, a CUDA build names the one it found and the one it needs.
+      if (message.find("no NVIDIA driver") != std::string::npos || message.find("too old") != std::string::npos) {
+        CHECK(message.find("needs a driver for CUDA") != std::string::npos);
+        CHECK(message.find("r580 or newer") != std::string::npos);
+      }
     }
+  }
+  if (!cuda_architectures().empty()) {
+    // Without a GPU the description says which driver CUDA found: none, or its version.
+    const std::string description = cuda_device_description();
+    CAPTURE(description);
+    CHECK(description.find("driver") != std::string::npos);
   }
   CHECK(sum(ones({3})).item() == 3);  // the CPU is untouched by the failed attempts
 }

@@ -1,5 +1,6 @@
-// d/dx of x·sin(x) at x = 2, through the installed library; and the CPU kernels an embedding
-// program gets: the best level this CPU runs, as in ebm's own build.
+// d/dx of x·sin(x) at x = 2, through the installed library; the CPU kernels an embedding program
+// gets (the best level this CPU runs, as in ebm's own build); and the GPU: the same derivative on
+// it where there is one, else a clean report of why not.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -18,5 +19,15 @@ int main() {
 #if defined(__x86_64__) && defined(__GNUC__)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = best && level != "baseline";
 #endif
-  return std::abs(x.grad().item() - expected) < 1e-12 && best ? 0 : 1;
+  const std::string architectures = ebm::cuda_architectures();
+  std::printf("cuda backend: %s\n", architectures.empty() ? "not built" : ("kernels for " + architectures).c_str());
+  std::printf("gpu: %s\n", ebm::cuda_device_description().c_str());
+  bool gpu_agrees = true;
+  if (ebm::cuda_is_available()) {
+    ebm::Tensor on_gpu = ebm::tensor({2.0}, {1}, ebm::DType::Float64, ebm::Device::CUDA).requires_grad_();
+    ebm::sum(on_gpu * ebm::sin(on_gpu)).backward();
+    gpu_agrees = std::abs(on_gpu.grad().item() - expected) < 1e-12;
+    std::printf("d/dx on the GPU = %.12f\n", on_gpu.grad().item());
+  }
+  return std::abs(x.grad().item() - expected) < 1e-12 && best && gpu_agrees ? 0 : 1;
 }
