@@ -340,7 +340,7 @@ TEST_CASE("every range error says what was given and what is accepted, in one sh
 
 TEST_CASE("a diverging run stops naming the step and keeps the last good checkpoint") {
   Scratch scratch("diverge");
-  const Result result = run("train --dataset two_moons --loss cd --lr 1000 --cd-step-size 10 --steps 400 --checkpoint-every 1 --out run --quiet");
+  const Result result = run("train --dataset two_moons --loss cd --lr 1e6 --cd-step-size 10 --steps 400 --checkpoint-every 1 --out run --quiet");
   CAPTURE(result.output);
   CHECK(result.code == 6);
   CHECK(result.output.find("training diverged at step") != std::string::npos);
