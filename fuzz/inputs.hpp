@@ -10,20 +10,20 @@
 #include <vector>
 
 #include "fuzz/scratch_file.hpp"
+#include "models/model_file.hpp"
 #include "nn/checkpoint.hpp"
 #include "tools/cli.hpp"
 #include "tools/cli_error.hpp"
 #include "tools/csv.hpp"
-#include "tools/model_file.hpp"
 
 namespace ebm::fuzz {
 
-/// The bytes as DIR/model.ebm, read by ebm::tools::load_model; refusal: CliError.
+/// The bytes as DIR/model.ebm, read by ebm::models::load_model; refusal: ModelFileError.
 inline void read_model_file(std::string_view bytes) {
   write_scratch_file("model.ebm", bytes);
   try {
-    tools::load_model(scratch_directory());
-  } catch (const tools::CliError&) {
+    models::load_model(scratch_directory());
+  } catch (const models::ModelFileError&) {
   }
 }
 

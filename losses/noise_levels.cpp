@@ -69,6 +69,59 @@ std::vector<double> noise_levels_from_scales(const DataScales& scales, int64_t l
   return sigmas;
 }
 
+double noise_level_ratio(int64_t dimension) {
+  if (dimension < 1) throw std::invalid_argument("noise_level_ratio: the dimension must be ≥ 1, got " + std::to_string(dimension));
+  const double root = std::sqrt(2.0 * static_cast<double>(dimension));
+  if (root <= 3) return INFINITY;  // both arguments grow apart with γ: the probability tends to 1
+  const auto phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  // From Φ(3) − Φ(−3) ≈ 0.997 at γ = 1 the probability falls to 0 as γ grows: bisect for ½.
+  const auto probability = [&](double gamma) { return phi(root * (gamma - 1) + 3 * gamma) - phi(root * (gamma - 1) - 3 * gamma); };
+  double low = 1, high = 2;
+  while (probability(high) > 0.5) high *= 2;
+  for (int i = 0; i < 100; ++i) {
+    const double middle = 0.5 * (low + high);
+    (probability(middle) > 0.5 ? low : high) = middle;
+  }
+  return 0.5 * (low + high);
+}
+
+std::vector<double> geometric_noise_levels(double largest, double finest, double ratio, int64_t minimum_levels) {
+  if (!(std::isfinite(largest) && finest > 0 && largest > finest && ratio > 1 && minimum_levels >= 2)) {
+    throw std::invalid_argument("geometric_noise_levels: needs largest > finest > 0, ratio > 1 and at least 2 levels, got " +
+                                std::to_string(largest) + ", " + std::to_string(finest) + ", " + std::to_string(ratio) + " and " +
+                                std::to_string(minimum_levels));
+  }
+  const int64_t needed = std::isinf(ratio) ? 2 : 1 + static_cast<int64_t>(std::ceil(std::log(largest / finest) / std::log(ratio) - 1e-9));
+  const int64_t levels = std::max(minimum_levels, needed);
+  std::vector<double> sigmas;
+  for (int64_t i = 0; i < levels; ++i) {
+    sigmas.push_back(largest * std::pow(finest / largest, static_cast<double>(i) / static_cast<double>(levels - 1)));
+  }
+  return sigmas;
+}
+
+double finest_column_scale(const Tensor& data) {
+  if (!data.defined() || data.dim() != 2 || data.size(0) < 1) throw std::invalid_argument("finest_column_scale: needs data of shape [N, D]");
+  const int64_t n = std::min<int64_t>(data.size(0), 1000), d = data.size(1);
+  const std::vector<double> x = slice(data.detach(), 0, 0, n).to_vector();
+  std::vector<double> column_scales;
+  for (int64_t k = 0; k < d; ++k) {
+    std::vector<double> column;
+    for (int64_t i = 0; i < n; ++i) column.push_back(x[i * d + k]);
+    std::sort(column.begin(), column.end());
+    std::vector<double> gaps;
+    for (std::size_t i = 1; i < column.size(); ++i) {
+      if (column[i] > column[i - 1]) gaps.push_back(column[i] - column[i - 1]);
+    }
+    if (gaps.empty()) continue;
+    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+    column_scales.push_back(gaps[gaps.size() / 2]);
+  }
+  if (column_scales.empty()) return 0;
+  std::nth_element(column_scales.begin(), column_scales.begin() + static_cast<std::ptrdiff_t>(column_scales.size() / 2), column_scales.end());
+  return column_scales[column_scales.size() / 2];
+}
+
 namespace {
 
 const std::unique_ptr<Loss>& checked_inner(const std::unique_ptr<Loss>& inner) {

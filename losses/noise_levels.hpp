@@ -55,6 +55,23 @@ std::vector<double> noise_levels_from_data(const Tensor& data, int64_t levels);
 /// The same levels from scales data_scales already computed.
 std::vector<double> noise_levels_from_scales(const DataScales& scales, int64_t levels);
 
+/// The ratio γ = σ_{i−1}/σ_i between adjacent noise levels for data of D dimensions (Song & Ermon
+/// 2020, technique 2): the γ > 1 at which Φ(√(2D)(γ − 1) + 3γ) − Φ(√(2D)(γ − 1) − 3γ) = ½, so that
+/// a point perturbed at one level is likely enough under the next (docs/recipes.md derives it and
+/// tabulates it: 1.37 for D = 62). For D ≤ 4 the probability stays near 1 whatever γ (√(2D) ≤ 3):
+/// every ratio keeps adjacent levels overlapping, and the result is +∞. Throws
+/// std::invalid_argument unless D ≥ 1.
+double noise_level_ratio(int64_t dimension);
+/// Geometric levels from `largest` down to `finest`, no further apart than `ratio`: the fewest
+/// L ≥ minimum_levels (≥ 2) with (largest/finest)^(1/(L−1)) ≤ ratio (ratio may be +∞). Throws
+/// std::invalid_argument unless largest > finest > 0, ratio > 1 and minimum_levels ≥ 2.
+std::vector<double> geometric_noise_levels(double largest, double finest, double ratio, int64_t minimum_levels = 2);
+/// The finest scale the data resolves along its coordinates: for each column the median gap
+/// between consecutive distinct values, then the median over the columns (over at most the first
+/// 1,000 rows of data [N, D]). Unlike the nearest-neighbour distance it does not grow with D: for
+/// 8×8 images with 17 grey levels it is the grey step. 0 when no column has two distinct values.
+double finest_column_scale(const Tensor& data);
+
 /// Throws std::invalid_argument naming `loss` unless sigmas is non-empty, each finite and > 0.
 void check_sigmas(const char* loss, const std::vector<double>& sigmas);
 

@@ -120,6 +120,11 @@ Tensor AnnealedLangevin::sample(const Tensor& x0, int64_t n_steps, Generator& ge
       end_step(name, t, n_steps, x, energy, alpha, options_.chain);
     }
   }
+  if (options_.denoise) {
+    // Tweedie: x + σ_L²·s(x; σ_L), the energy still at the last level.
+    const double last = options_.sigmas.back();
+    x = x - (last * last) * energy_and_gradient(x).second;
+  }
   return x;
 }
 

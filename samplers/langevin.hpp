@@ -29,12 +29,17 @@ struct AnnealedLangevinOptions {
   double step_size = 2e-5;
   int64_t steps_per_level = 100;
   ChainOptions chain = {};  // its schedule must stay Constant: the levels set the step sizes
+  /// After the last level, one denoising step x ← x − σ_L²∇E(x; σ_L): by Tweedie's formula,
+  /// E[x₀ | x̃] = x̃ + σ²∇log p_σ(x̃) is the mean of the clean point given the noisy one, so the
+  /// samples no longer carry the last level's noise (docs/samplers.md).
+  bool denoise = false;
 };
 
 /// Annealed Langevin (Song & Ermon 2019, Algorithm 1): for each noise level σ₁ > … > σ_L in turn,
 /// steps x ← x − (αᵢ/2)∇E + √αᵢ·ξ, ξ ~ N(0, I), with αᵢ = ε·σᵢ²/σ_L², the paper's convention (its
-/// ε = 2·10⁻⁵ is the default). An energy that is energies::NoiseConditional is switched to σᵢ
-/// before level i; any other energy is used as it is at every level.
+/// ε = 2·10⁻⁵ is the default), then optionally a denoising step. An energy that is
+/// energies::NoiseConditional is switched to σᵢ before level i; any other energy is used as it is
+/// at every level.
 class AnnealedLangevin : public Sampler {
  public:
   AnnealedLangevin(std::shared_ptr<energies::EnergyFunction> energy, AnnealedLangevinOptions options = {});

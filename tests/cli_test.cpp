@@ -850,3 +850,71 @@ TEST_CASE("train prints and records the recipe, and options given stay as given"
   check_fails("train --dataset two_moons --loss dsm --lr-schedule linear --out x", 2, "--lr-schedule must be constant or cosine");
   check_fails("sample --model nce --n 5 --out s.csv --start box", 2, "unknown --start 'box'; known: uniform, resampled");
 }
+
+TEST_CASE("energy: each row's energy (and score) under a trained model, to standard output or a file, bad input refused") {
+  Scratch scratch("energy");
+  REQUIRE(run("train --dataset two_moons --loss dsm --out run " + kQuickTrain).code == 0);
+  std::ofstream("rows.csv") << "x,y\n0.5,0.25\n-1,0.5\n2,2\n";
+  const Result printed = run("energy --model run --data rows.csv");
+  CAPTURE(printed.output);
+  REQUIRE(printed.code == 0);
+  std::istringstream lines(printed.output);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "energy");
+  int rows = 0;
+  while (std::getline(lines, line)) ++rows;
+  CHECK(rows == 3);
+  // --out and --score: one score column per coordinate, the same energies.
+  REQUIRE(run("energy --model run --data rows.csv --score --out scored.csv").code == 0);
+  const std::string scored = read("scored.csv");
+  CHECK(scored.rfind("energy,score_1,score_2\n", 0) == 0);
+  CHECK(std::count(scored.begin(), scored.end(), '\n') == 4);
+  CHECK(scored.substr(scored.find('\n') + 1, scored.find(',', scored.find('\n')) - scored.find('\n') - 1) ==
+        printed.output.substr(7, printed.output.find('\n', 7) - 7));
+  check_fails("energy --model run --data rows.csv --out scored.csv", 4, "'scored.csv' exists");
+  std::ofstream("wide.csv") << "1,2,3\n4,5,6\n";
+  check_fails("energy --model run --data wide.csv", 3, "'wide.csv' has 3 columns, and the model takes points of 2");
+  std::ofstream("bad.csv") << "x,y\n1,2\n3,oops\n";
+  check_fails("energy --model run --data bad.csv", 3, "bad.csv:3: column 2 is not a number: 'oops'");
+  check_fails("energy --model missing --data rows.csv", 5, "no model in 'missing'");
+}
+
+TEST_CASE("wide data: train standardises it, records it and draws a scatter matrix, plot draws images, --threads after the command") {
+  Scratch scratch("wide");
+  // 8 columns of grey levels k/16, one of them constant.
+  std::ofstream file("wide.csv");
+  file << "a,b,c,d,e,f,g,h\n";
+  for (int i = 0; i < 120; ++i) {
+    for (int c = 0; c < 8; ++c) file << (c == 5 ? 0.5 : ((i * 7 + c * 3) % 17) / 16.0) << (c < 7 ? "," : "\n");
+  }
+  file.close();
+  check_fails("train --data wide.csv --loss dsm --out refused " + kQuickTrain, 3, "'wide.csv': column 6 is constant (every row holds 0.5)");
+  CHECK_FALSE(fs::exists("refused"));
+  std::ofstream kept("kept.csv");
+  kept << "a,b,c,d\n";
+  for (int i = 0; i < 120; ++i) kept << ((i * 7) % 17) / 16.0 << "," << ((i * 5 + 3) % 17) / 16.0 << "," << ((i * 11 + 1) % 17) / 16.0 << ","
+                                     << ((i * 13 + 2) % 17) / 16.0 << "\n";
+  kept.close();
+  const Result trained = run("train --data kept.csv --loss dsm --out run --steps 20 --samples 40 --sampler-steps 30 --hidden 16 --threads 1");
+  CAPTURE(trained.output);
+  REQUIRE(trained.code == 0);
+  CHECK(trained.output.find("data: 4 columns, each standardised") != std::string::npos);
+  CHECK(trained.output.find("clipped to the data's range") != std::string::npos);
+  CHECK(fs::exists("run/samples.png"));
+  const std::string json = read_model("run").json;
+  const std::string means = json_value(json, "data_mean");
+  CHECK(std::count(means.begin(), means.end(), ',') == 3);
+  CHECK(json_value(json, "clip", "sampler") == "true");
+  // Samples lie in the data's range (clipped), in its units.
+  for (double value : read_coordinates("run/samples.csv")) {
+    CHECK(value >= 0);
+    CHECK(value <= 1);
+  }
+  CHECK(run("plot --model run --out matrix.png").code == 0);
+  CHECK(run("plot --model run --out images.png --image-shape 2,2").code == 0);
+  CHECK(read("images.png").rfind("\x89PNG", 0) == 0);
+  check_fails("plot --model run --out bad.png --image-shape 3,3", 2, "--image-shape 3,3 needs 9 columns, and the data have 4");
+  check_fails("plot --model run --out bad.png --image-shape 3x3", 2, "--image-shape expects H,W");
+  CHECK(run("sample --model run --n 5 --out s.csv --steps 10 --clip false --threads 2").code == 0);
+}

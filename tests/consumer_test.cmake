@@ -1,7 +1,10 @@
 # Builds tests/install_consumer against ebm the ways users build, in the mode given by MODE, each
 # consumer once without a C++ standard of its own and once with CMAKE_CXX_STANDARD 20 (required):
 #   install:          `cmake --install` of BUILD_DIR into a prefix, then find_package(ebm). Both
-#                     consumers configure, build and run (each is one source file).
+#                     consumers configure, build and run (each is one source file); the C++20 one
+#                     also builds examples/deploy.cpp, which then loads a run that BUILD_DIR's
+#                     `ebm train` writes and must print the energies `ebm energy` prints, digit
+#                     for digit.
 #   add_subdirectory: the source tree SOURCE_DIR added to the consumer's build with the default
 #                     options: EBM_CUDA=AUTO, so the CUDA backend wherever nvcc is found. The C++20
 #                     consumer configures, builds and runs; the other configures and generates
@@ -38,8 +41,24 @@ endfunction()
 file(REMOVE_RECURSE ${WORK_DIR})
 if(MODE STREQUAL "install")
   run(installed ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
-  consumer(find_package_cxx20 20 TRUE -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  consumer(find_package_cxx20 20 TRUE -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCONSUMER_DEPLOY=${SOURCE_DIR}/examples/deploy.cpp)
   consumer(find_package "" TRUE -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  # An application loads a run trained by the tool: the same energies as `ebm energy`.
+  set(ebm ${BUILD_DIR}/tools/ebm)
+  run(trained ${ebm} train --dataset two_moons --loss dsm --steps 40 --hidden 16 --samples 20 --sampler-steps 20 --out ${WORK_DIR}/run --quiet)
+  run(data ${ebm} data --dataset two_moons --n 12 --seed 5 --out ${WORK_DIR}/rows.csv)
+  run(scored ${ebm} energy --model ${WORK_DIR}/run --data ${WORK_DIR}/rows.csv)
+  run(deployed ${WORK_DIR}/find_package_cxx20/deploy ${WORK_DIR}/run ${WORK_DIR}/rows.csv)
+  string(REGEX MATCHALL "row [0-9]+: energy [^ \n]+" lines "${deployed}")
+  string(REGEX REPLACE "row [0-9]+: energy " "" deploy_energies "${lines}")
+  string(REGEX REPLACE "^energy\n" "" tool_energies "${scored}")
+  string(STRIP "${tool_energies}" tool_energies)
+  string(REPLACE "\n" ";" tool_energies "${tool_energies}")
+  list(LENGTH deploy_energies count)
+  if(NOT count EQUAL 12 OR NOT "${deploy_energies}" STREQUAL "${tool_energies}")
+    message(FATAL_ERROR "deploy's energies differ from ebm energy's:\n${deployed}\nebm energy:\n${scored}")
+  endif()
+  message(STATUS "deploy printed ebm energy's 12 energies digit for digit:\n${deployed}")
 else()
   consumer(add_subdirectory_cxx20 20 TRUE -DEBM_SOURCE_DIR=${SOURCE_DIR})
   consumer(add_subdirectory "" FALSE -DEBM_SOURCE_DIR=${SOURCE_DIR})

@@ -1,5 +1,5 @@
-// The default recipes of `ebm train` (tools/recipe.hpp): what they fill in from the data, what they
-// leave to the command line, and how a version-1 model's configuration reads.
+// The default recipes of `ebm train` (models/recipe.hpp) on the plane's datasets: what they fill in
+// from the data, what they leave to the command line, and how older models' configurations read.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,18 +7,25 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/ops.hpp"
 #include "losses/noise_levels.hpp"
+#include "models/factory.hpp"
+#include "models/model_file.hpp"
+#include "models/recipe.hpp"
 #include "samplers/langevin.hpp"
-#include "tools/cli_error.hpp"
 #include "tools/datasets.hpp"
-#include "tools/model_file.hpp"
-#include "tools/recipe.hpp"
 
 namespace {
 
 using namespace ebm;
-using namespace ebm::tools;
+using namespace ebm::models;
+using ebm::tools::dataset_parameters;
+using ebm::tools::generate_dataset;
+
+/// The configuration as JSON, to edit as an older file would have it.
+nlohmann::json json_of(const TrainConfig& config) { return nlohmann::json::parse(config_to_json(config)); }
 
 Tensor mixture_data() {
   Generator generator(3);
@@ -27,7 +34,7 @@ Tensor mixture_data() {
 
 TrainConfig configured(const std::string& loss, const std::vector<std::string>& given = {}, TrainConfig config = {}) {
   config.loss = loss;
-  apply_recipe(config, mixture_data(), given);
+  prepare(config, mixture_data(), given);
   return config;
 }
 
@@ -185,27 +192,38 @@ TEST_CASE("a model with Fourier features reads back as the same energy: its freq
   const Tensor x = randn({5, 2}, points);
   CHECK(loaded.energy->energy(x).to_vector() == energy->energy(x).to_vector());
   // A format-3 file has no Fourier fields: the network sees x itself.
-  nlohmann::json json = config_to_json(c);
+  nlohmann::json json = json_of(c);
   json.erase("fourier_features");
   json.erase("fourier_scale");
-  CHECK(config_from_json(json, 3).fourier_features == 0);
+  CHECK(config_from_json(json.dump(), 3).fourier_features == 0);
   // A format-4 file has features but no average: its model sees them whole at every level.
-  json = config_to_json(c);
+  json = json_of(c);
   json.erase("fourier_averaged");
-  CHECK_FALSE(config_from_json(json, 4).fourier_averaged);
+  CHECK_FALSE(config_from_json(json.dump(), 4).fourier_averaged);
   // A format-5 file has no data restarts: its pcd chains restarted only in the box.
   c.data_restart_fraction = 0.2;
-  json = config_to_json(c);
+  json = json_of(c);
   json.erase("data_restart_fraction");
-  CHECK(config_from_json(json, 5).data_restart_fraction == 0);
+  CHECK(config_from_json(json.dump(), 5).data_restart_fraction == 0);
+  // A format-6 file has no standardisation and no denoising: the model sees x, its samples keep σ_L's noise.
+  c.sampler.denoise = true;
+  json = json_of(c);
+  json.erase("data_mean");
+  json.erase("data_scale");
+  json["sampler"].erase("denoise");
+  const TrainConfig format_6 = config_from_json(json.dump(), 6);
+  CHECK_FALSE(format_6.standardized());
+  CHECK_FALSE(format_6.sampler.denoise);
 }
 
 TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
   const Tensor point = full({5, 2}, 0.3, DType::Float64);
   TrainConfig dsm;
-  CHECK_THROWS_WITH_AS(apply_recipe(dsm, point, {}), doctest::Contains("give the levels with --sigma"), CliError);
+  dsm.dimension = 2;
+  CHECK_THROWS_WITH_AS(apply_recipe(dsm, point, {}), doctest::Contains("give the levels with --sigma"), std::invalid_argument);
   TrainConfig cd;
   cd.loss = "cd";
+  cd.dimension = 2;
   apply_recipe(cd, point, {});
   CHECK(cd.sampler.name == "mala");
   CHECK(cd.sampler.step_size == SamplerConfig{}.step_size);
@@ -215,16 +233,17 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
   TrainConfig c;
   c.loss = "dsm";
   c.sigmas = {0.1};
-  nlohmann::json json = config_to_json(c);
+  nlohmann::json json = json_of(c);
   for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule", "fourier_features", "fourier_scale", "fourier_averaged",
-                            "data_restart_fraction"}) {
+                            "data_restart_fraction", "data_mean", "data_scale"}) {
     json.erase(added);
   }
   for (const char* sampler : {"sampler", "cd_sampler"}) {
     json[sampler].erase("adapt_steps");
     json[sampler].erase("target_acceptance");
+    json[sampler].erase("denoise");
   }
-  const TrainConfig read = config_from_json(json, 1);
+  const TrainConfig read = config_from_json(json.dump(), 1);
   CHECK_FALSE(read.noise_conditional);
   CHECK_FALSE(read.conditional_on_noise());
   CHECK(read.lr_schedule == "constant");
@@ -234,7 +253,7 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
   // A current configuration round-trips, and a field that was always required still is.
   CHECK(config_to_json(config_from_json(config_to_json(c), model_format_version)) == config_to_json(c));
   json.erase("hidden");
-  CHECK_THROWS_AS(config_from_json(json, 1), CliError);
+  CHECK_THROWS_WITH_AS(config_from_json(json.dump(), 1), doctest::Contains("hidden"), ModelFileError);
 }
 
 TEST_CASE("a model of format 2 or older samples with the chains it was trained with: its annealed ε doubles") {

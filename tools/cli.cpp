@@ -50,6 +50,16 @@ void add_sampler_options(CLI::App& command, SamplerConfig& sampler, const std::s
   command.add_option("--" + prefix + "target-acceptance", sampler.target_acceptance, what + " MALA mean acceptance the tuning aims at")
       ->capture_default_str()
       ->check(real_number(0.01, true, 0.99));
+  command.add_option("--" + prefix + "denoise", sampler.denoise,
+                     what + " annealed: a last step x + σ_L²·s(x; σ_L) that removes the last level's noise (Tweedie; default: on for a "
+                            "noise-conditional model)")
+      ->check(true_or_false());
+}
+
+/// --clip, for the samples a command writes (not for cd's negatives, which stay in the model's units).
+void add_clip_option(CLI::App& command, SamplerConfig& sampler) {
+  command.add_option("--clip", sampler.clip, "clip samples to the training data's range per column (default: on for wide data)")
+      ->check(true_or_false());
 }
 
 }  // namespace
@@ -58,13 +68,15 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))"};
   app.require_subcommand(1);
   CommandLine line;
-  app.add_option("--threads", line.threads, "CPU threads for matrix products (default 1)")->check(whole_number(1, 256));
+  app.add_option("--threads", line.threads, "CPU threads for matrix products (default 1; before or after the command)")->check(whole_number(1, 256));
+  app.fallthrough();  // so that a command's line may hold --threads too
 
   TrainRequest& train = line.train;
   std::vector<std::string> train_parameters;
   std::string train_device = "cpu";
   bool train_plain = false;
-  auto* train_command_line = app.add_subcommand("train", "train an MLP energy on a dataset; writes model.ebm, log.csv, samples.csv and energy.png");
+  auto* train_command_line =
+      app.add_subcommand("train", "train an MLP energy on a dataset; writes model.ebm, log.csv, samples.csv and energy.png (samples.png for wide data)");
   {
     auto& c = train.config;
     auto& t = *train_command_line;
@@ -122,6 +134,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     add_sampler_options(t, c.sampler, "", "end samples:");
     t.add_option("--sampler-steps", c.sampler.steps, "end samples: sampler steps")->capture_default_str()->check(whole_number(0));
     t.add_option("--start", c.sampler.start, "end samples: chains start uniform in the box, or resampled from uniform draws by exp(−E)");
+    add_clip_option(t, c.sampler);
     t.callback([&train, &train_parameters, &train_device, &train_plain, steps, &t] {
       train.config.noise_conditional = !train_plain;
       train.steps_given = steps->count() > 0;
@@ -157,12 +170,25 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   add_sampler_options(*sample_command_line, sample.sampler, "", "");
   sample_command_line->add_option("--steps", sample.sampler.steps, "sampler steps")->capture_default_str()->check(whole_number(0));
   sample_command_line->add_option("--start", sample.sampler.start, "chains start uniform in the box, or resampled from uniform draws by exp(−E)");
+  add_clip_option(*sample_command_line, sample.sampler);
   sample_command_line->callback([&sample, &sample_device, sample_command_line] {
     sample.device = parse_device(sample_device);
-    for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps", "--adapt-steps", "--target-acceptance", "--start"}) {
+    for (const char* name : {"--sampler", "--step-size", "--noise-scale", "--leapfrog", "--sigmas", "--steps", "--adapt-steps", "--target-acceptance", "--start",
+                             "--denoise", "--clip"}) {
       if (sample_command_line->count(name) > 0) sample.given.emplace_back(name);
     }
   });
+
+  EnergyRequest& energy = line.energy;
+  std::string energy_device = "cpu";
+  auto* energy_command_line = app.add_subcommand("energy", "each row's energy under a trained model (and its score), in the data's units, as CSV");
+  energy_command_line->add_option("--model", energy.model, "run directory written by train")->required();
+  energy_command_line->add_option("--data", energy.data, "CSV file of points to score")->required();
+  energy_command_line->add_option("--out", energy.out, "output CSV file (default: standard output)");
+  energy_command_line->add_flag("--score", energy.score, "also the score −∇E, columns score_1 … score_D");
+  energy_command_line->add_option("--device", energy_device, "cpu or cuda")->capture_default_str();
+  energy_command_line->add_flag("--force", energy.force, "replace an existing output file");
+  energy_command_line->callback([&energy, &energy_device] { energy.device = parse_device(energy_device); });
 
   EvalRequest& eval = line.eval;
   std::vector<std::string> eval_parameters;
@@ -177,10 +203,14 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   eval_command_line->callback([&eval, &eval_parameters] { eval.parameters = parse_parameters(eval_parameters); });
 
   PlotRequest& plot = line.plot;
-  auto* plot_command_line = app.add_subcommand("plot", "draw a model's energy as a PNG heat map with data and samples");
+  std::string image_shape;
+  auto* plot_command_line = app.add_subcommand(
+      "plot", "draw a model's energy as a PNG heat map with data and samples; wide data as images or a scatter matrix");
   plot_command_line->add_option("--model", plot.model, "run directory written by train")->required();
   plot_command_line->add_option("--out", plot.out, "output PNG file")->required();
   plot_command_line->add_option("--samples", plot.samples, "samples CSV to overlay (default: the run's samples.csv)");
+  plot_command_line->add_option("--data", plot.data, "data CSV to draw (default: the data the model was trained on)");
+  plot_command_line->add_option("--image-shape", image_shape, "H,W: draw each row of data and samples as an H × W grey image");
   plot_command_line->add_flag("--density", plot.options.density, "plot the density exp(−E) instead of E");
   plot_command_line->add_flag("--score", plot.options.score, "overlay the score field −∇E as arrows");
   plot_command_line->add_flag("--true-energy", plot.true_energy,
@@ -188,6 +218,16 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   plot_command_line->add_option("--width", plot.options.width, "image width in pixels")->capture_default_str()->check(whole_number(200, 8000));
   plot_command_line->add_option("--height", plot.options.height, "image height in pixels")->capture_default_str()->check(whole_number(160, 8000));
   plot_command_line->add_flag("--force", plot.force, "replace an existing output file");
+  plot_command_line->callback([&plot, &image_shape] {
+    if (image_shape.empty()) return;
+    int height = 0, width = 0;
+    char comma = 0, rest = 0;
+    std::istringstream text(image_shape);
+    if (!(text >> height >> comma >> width) || comma != ',' || text >> rest || height < 1 || width < 1 || height > 1024 || width > 1024) {
+      throw CliError(kUsageError, "--image-shape expects H,W: two whole numbers from 1 to 1024, got '" + image_shape + "'");
+    }
+    plot.image_shape = {height, width};
+  });
 
   DataRequest& data = line.data;
   std::vector<std::string> data_parameters;
@@ -216,9 +256,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   auto* datasets_command_line = app.add_subcommand("datasets", "list the datasets and their parameters");
   auto* info_command_line = app.add_subcommand("info", "the version, the devices this build supports and the GPU it finds");
 
-  const std::vector<std::string> commands = {"train", "sample", "eval", "plot", "data", "datasets", "info", "explain"};
+  const std::vector<std::string> commands = {"train", "sample", "energy", "eval", "plot", "data", "datasets", "info", "explain"};
   if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
-    throw CliError(kUsageError, std::string("unknown command '") + argv[1] + "'; known: train, sample, eval, plot, data, datasets, info, explain");
+    throw CliError(kUsageError, std::string("unknown command '") + argv[1] + "'; known: train, sample, energy, eval, plot, data, datasets, info, explain");
   }
   try {
     app.parse(argc, argv);
@@ -230,7 +270,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     return line;
   }
   const std::pair<CLI::App*, Command> commands_parsed[] = {
-      {train_command_line, Command::Train}, {sample_command_line, Command::Sample}, {eval_command_line, Command::Eval},
+      {train_command_line, Command::Train}, {sample_command_line, Command::Sample}, {energy_command_line, Command::Energy}, {eval_command_line, Command::Eval},
       {plot_command_line, Command::Plot}, {data_command_line, Command::Data}, {datasets_command_line, Command::Datasets},
       {info_command_line, Command::Info}, {explain_command_line, Command::Explain}};
   for (const auto& [command_line, command] : commands_parsed) {

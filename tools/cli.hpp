@@ -8,7 +8,7 @@
 
 namespace ebm::tools {
 
-enum class Command { Help, Train, Sample, Eval, Plot, Data, Datasets, Info, Explain };
+enum class Command { Help, Train, Sample, Energy, Eval, Plot, Data, Datasets, Info, Explain };
 
 struct CommandLine {
   Command command = Command::Help;
@@ -16,6 +16,7 @@ struct CommandLine {
   int threads = 1;   // --threads
   TrainRequest train;
   SampleRequest sample;
+  EnergyRequest energy;
   EvalRequest eval;
   PlotRequest plot;
   DataRequest data;

@@ -16,9 +16,8 @@
 #include "tools/csv.hpp"
 #include "tools/datasets.hpp"
 #include "tools/metrics.hpp"
-#include "tools/model_file.hpp"
-#include "samplers/resample.hpp"
-#include "tools/recipe.hpp"
+#include "models/model_file.hpp"
+#include "models/trained_model.hpp"
 
 namespace ebm::tools {
 
@@ -28,35 +27,10 @@ void refuse_to_overwrite(const std::string& path, bool force) {
   }
 }
 
-std::array<double, 4> padded_box(const Tensor& points) {
-  const std::vector<double> v = points.to_vector();
-  std::array<double, 4> box = {INFINITY, -INFINITY, INFINITY, -INFINITY};
-  for (std::size_t i = 0; i + 1 < v.size(); i += 2) {
-    box[0] = std::min(box[0], v[i]);
-    box[1] = std::max(box[1], v[i]);
-    box[2] = std::min(box[2], v[i + 1]);
-    box[3] = std::max(box[3], v[i + 1]);
-  }
-  const double pad_x = 0.1 * (box[1] - box[0]) + 1e-3, pad_y = 0.1 * (box[3] - box[2]) + 1e-3;
-  return {box[0] - pad_x, box[1] + pad_x, box[2] - pad_y, box[3] + pad_y};
-}
-
-Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy,
-                    int64_t n, Generator& generator, Device device, const std::string& context) {
-  if (sampler.name == "annealed" && sampler.sigmas.empty()) sampler.sigmas = model_noise_levels(config);
-  if (sampler.start != "uniform" && sampler.start != "resampled") {
-    throw CliError(kUsageError, "unknown --start '" + sampler.start + "'; known: uniform, resampled");
-  }
-  // Uniform draws in the box (beyond 2-D, in [−4, 4]^D): the start, or the proposals to resample it from.
-  const auto uniform = [&](int64_t count) {
-    NoGradGuard no_grad;
-    const auto& b = config.box;
-    const Tensor u = rand({count, config.dimension}, generator);
-    return (config.dimension == 2 ? u * tensor({b[1] - b[0], b[3] - b[2]}, {2}) + tensor({b[0], b[2]}, {2}) : u * 8.0 - 4.0).to(device);
-  };
+Tensor sample_model(const TrainConfig& config, const SamplerConfig& sampler, const std::shared_ptr<energies::EnergyFunction>& energy, int64_t n,
+                    Generator& generator, Device device, const std::string& context) {
   try {
-    const Tensor start = sampler.start == "uniform" ? uniform(n) : samplers::importance_resample(*energy, uniform(std::max<int64_t>(100 * n, 10000)), n, generator);
-    return make_sampler(sampler, energy)->sample(start, sampler.steps, generator);
+    return models::draw_samples(config, sampler, energy, n, generator, device);
   } catch (const std::runtime_error& error) {
     throw CliError(kDiverged, context + ": " + error.what());
   }
@@ -65,7 +39,7 @@ Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std:
 int sample_command(const SampleRequest& request) {
   if (request.n < 1) throw CliError(kUsageError, "--n must be ≥ 1");
   refuse_to_overwrite(request.out, request.force);
-  const LoadedModel model = load_model(request.model);
+  const models::LoadedModel model = models::load_model(request.model);
   // The model's own sampler settings, with the options given on the command line on top.
   SamplerConfig sampler = model.config.sampler;
   const auto given = [&request](const char* option) {
@@ -80,11 +54,46 @@ int sample_command(const SampleRequest& request) {
   if (given("--adapt-steps")) sampler.adapt_steps = request.sampler.adapt_steps;
   if (given("--target-acceptance")) sampler.target_acceptance = request.sampler.target_acceptance;
   if (given("--start")) sampler.start = request.sampler.start;
+  if (given("--denoise")) sampler.denoise = request.sampler.denoise;
+  if (given("--clip")) sampler.clip = request.sampler.clip;
   if (sampler.steps < 0) throw CliError(kUsageError, "--steps must be ≥ 0");
   Generator generator(request.seed);
   model.energy->to(request.device);
-  const Tensor samples = draw_samples(model.config, sampler, model.energy, request.n, generator, request.device, "sampling failed");
+  const Tensor samples = sample_model(model.config, sampler, model.energy, request.n, generator, request.device, "sampling failed");
   write_points(request.out, samples);
+  return kSuccess;
+}
+
+int energy_command(const EnergyRequest& request) {
+  if (!request.out.empty()) refuse_to_overwrite(request.out, request.force);
+  models::TrainedModel model = models::TrainedModel::load(request.model);
+  model.to(request.device);
+  const Tensor x = read_points(request.data);
+  const int64_t d = model.dimension();
+  if (x.size(1) != d) {
+    throw CliError(kInputError, "'" + request.data + "' has " + std::to_string(x.size(1)) + " columns, and the model takes points of " +
+                                    std::to_string(d));
+  }
+  std::vector<std::string> columns = {"energy"};
+  for (int64_t c = 0; request.score && c < d; ++c) columns.push_back("score_" + std::to_string(c + 1));
+  std::vector<std::vector<double>> rows;
+  constexpr int64_t chunk = 4096;  // rows evaluated at a time
+  for (int64_t first = 0; first < x.size(0); first += chunk) {
+    const Tensor part = slice(x, 0, first, std::min(x.size(0), first + chunk));
+    const std::vector<double> energies = model.energy(part).to_vector();
+    const std::vector<double> scores = request.score ? model.score(part).to_vector() : std::vector<double>{};
+    for (std::size_t i = 0; i < energies.size(); ++i) {
+      std::vector<double> row = {energies[i]};
+      if (request.score) row.insert(row.end(), scores.begin() + static_cast<std::ptrdiff_t>(i * static_cast<std::size_t>(d)),
+                                    scores.begin() + static_cast<std::ptrdiff_t>((i + 1) * static_cast<std::size_t>(d)));
+      rows.push_back(std::move(row));
+    }
+  }
+  if (request.out.empty()) {
+    std::fputs(table_text(columns, rows).c_str(), stdout);
+  } else {
+    write_table(request.out, columns, rows);
+  }
   return kSuccess;
 }
 
@@ -146,10 +155,11 @@ std::shared_ptr<energies::EnergyFunction> dataset_energy(const TrainConfig& conf
 
 int plot_command(const PlotRequest& request) {
   refuse_to_overwrite(request.out, request.force);
-  const LoadedModel model = load_model(request.model);
-  if (model.config.dimension != 2) throw CliError(kUsageError, "plot draws 2-D models; this one has D = " + std::to_string(model.config.dimension));
+  const models::LoadedModel model = models::load_model(request.model);
   Tensor data;
-  if (!model.config.data_file.empty()) {
+  if (!request.data.empty()) {
+    data = read_points(request.data);
+  } else if (!model.config.data_file.empty()) {
     data = read_points(model.config.data_file);
   } else {
     Generator generator(model.config.seed + 1);
@@ -161,6 +171,19 @@ int plot_command(const PlotRequest& request) {
     samples_path = request.model + "/samples.csv";
   }
   const Tensor samples = samples_path.empty() ? Tensor() : read_points(samples_path);
+  if (model.config.dimension != 2 || request.image_shape[0] > 0) {
+    // Wide data: rows as images, or a scatter matrix of the first columns.
+    if (request.true_energy || request.options.density || request.options.score) {
+      throw CliError(kUsageError, "--true-energy, --density and --score draw the plane's energy; this model has D = " +
+                                      std::to_string(model.config.dimension));
+    }
+    if (request.image_shape[0] > 0) {
+      plot_images(request.out, data, samples, request.image_shape[0], request.image_shape[1]);
+    } else {
+      plot_scatter_matrix(request.out, data, samples);
+    }
+    return kSuccess;
+  }
   if (request.true_energy) {
     plot_energy(request.out, *dataset_energy(model.config), model.config.box, data, samples, request.options);
   } else {

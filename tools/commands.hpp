@@ -5,10 +5,13 @@
 #include <map>
 #include <string>
 
-#include "tools/config.hpp"
+#include "models/config.hpp"
 #include "tools/plot.hpp"
 
 namespace ebm::tools {
+
+using models::SamplerConfig;
+using models::TrainConfig;
 
 /// The device named by --device ("cpu" or "cuda"); throws CliError(kUsageError) for another name,
 /// and for "cuda" when this build or machine cannot run it, saying why.
@@ -42,6 +45,18 @@ struct SampleRequest {
 };
 int sample_command(const SampleRequest& request);
 
+struct EnergyRequest {
+  std::string model;
+  std::string data;
+  std::string out;     // empty: standard output
+  bool score = false;  // the score −∇ₓE too, one column per coordinate
+  Device device = Device::CPU;
+  bool force = false;
+};
+/// One row per row of the data file: its energy under the model (and its score), in the data's
+/// units, as CSV.
+int energy_command(const EnergyRequest& request);
+
 struct EvalRequest {
   std::string samples;
   std::string dataset;
@@ -57,6 +72,8 @@ struct PlotRequest {
   std::string model;
   std::string out;
   std::string samples;  // default: DIR/samples.csv when present
+  std::string data;     // default: the data the model was trained on
+  std::array<int, 2> image_shape = {0, 0};  // wide data: rows drawn as H × W images; {0, 0}: a scatter matrix
   PlotOptions options;
   bool true_energy = false;  // draw the dataset's own energy −log p instead of the model's (mixtures)
   bool force = false;
@@ -93,15 +110,12 @@ int info_command();
 
 /// Throws CliError(kOutputExists) when `path` exists and force is off.
 void refuse_to_overwrite(const std::string& path, bool force);
-/// n samples of a model: chains started uniformly in its box (beyond 2-D, in [−4, 4]^D) and run
-/// by the sampler; an annealed sampler without levels uses the model's own (model_noise_levels).
-/// Throws CliError(kDiverged) with `context` when the chains diverge.
-Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy,
-                    int64_t n, Generator& generator, Device device, const std::string& context);
+/// n samples of a model in the data's units (models::draw_samples); throws CliError(kDiverged)
+/// with `context` when the chains diverge.
+Tensor sample_model(const TrainConfig& config, const SamplerConfig& sampler, const std::shared_ptr<energies::EnergyFunction>& energy, int64_t n,
+                    Generator& generator, Device device, const std::string& context);
 /// The energy −log p of the dataset a model was trained on, for the mixture datasets (an equal
 /// mixture of N(centre, std²I), float32); throws CliError(kUsageError) for any other data.
 std::shared_ptr<energies::EnergyFunction> dataset_energy(const TrainConfig& config);
-/// Bounding box of 2-D points, widened by 10% of its size on each side.
-std::array<double, 4> padded_box(const Tensor& points);
 
 }  // namespace ebm::tools

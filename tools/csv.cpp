@@ -97,8 +97,7 @@ Tensor read_points(const std::string& path) {
   return tensor(values, {rows, columns}, DType::Float64);
 }
 
-void write_table(const std::string& path, const std::vector<std::string>& columns,
-                 const std::vector<std::vector<double>>& rows) {
+std::string table_text(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows) {
   std::string text;
   const auto append_row = [&text](const auto& fields, auto&& to_text) {
     for (std::size_t c = 0; c < fields.size(); ++c) {
@@ -109,8 +108,13 @@ void write_table(const std::string& path, const std::vector<std::string>& column
   };
   append_row(columns, [](const std::string& name) { return name; });
   for (const auto& row : rows) append_row(row, format);
+  return text;
+}
+
+void write_table(const std::string& path, const std::vector<std::string>& columns,
+                 const std::vector<std::vector<double>>& rows) {
   try {
-    io::write_file_atomically(path, text);
+    io::write_file_atomically(path, table_text(columns, rows));
   } catch (const std::exception& error) {
     throw CliError(kIoError, error.what());
   }

@@ -15,6 +15,9 @@ Tensor read_points(const std::string& path);
 /// Writes points [N, D] as CSV with a header (x1, x2, …), atomically.
 void write_points(const std::string& path, const Tensor& points);
 
+/// Rows of named columns as CSV text, numbers to 9 significant digits (a float32 exactly).
+std::string table_text(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows);
+
 /// Writes rows of named columns as CSV, atomically.
 void write_table(const std::string& path, const std::vector<std::string>& columns,
                  const std::vector<std::vector<double>>& rows);

@@ -16,6 +16,7 @@
 #include "losses/score_matching.hpp"
 #include "tools/cli_error.hpp"
 #include "tools/commands.hpp"
+#include "models/factory.hpp"
 #include "tools/datasets.hpp"
 
 namespace ebm::tools {
@@ -127,7 +128,7 @@ Step run_step(const ExplainRequest& request, losses::LaplacianRoute route, const
                                                       nn::Activation::SiLU, generator, DType::Float64);
   std::unique_ptr<losses::Loss> loss =
       request.loss == "sm" ? std::make_unique<losses::ScoreMatchingLoss>(energy, losses::SMOptions{.generator = &generator, .route = route})
-                           : make_configured_loss(config, energy, data, generator);
+                           : models::make_training_loss(config, energy, data, generator);
   Step step;
   {
     TraceScope scope;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "engine/threads.hpp"
+#include "models/model_file.hpp"
 #include "tools/cli.hpp"
 #include "tools/cli_error.hpp"
 
@@ -19,6 +20,7 @@ int run(const CommandLine& line) {
       return kSuccess;
     case Command::Train: return train_command(line.train);
     case Command::Sample: return sample_command(line.sample);
+    case Command::Energy: return energy_command(line.energy);
     case Command::Eval: return eval_command(line.eval);
     case Command::Plot: return plot_command(line.plot);
     case Command::Data: return data_command(line.data);
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
   } catch (const CliError& error) {
     std::fprintf(stderr, "ebm: error: %s\n", error.what());
     return error.code();
+  } catch (const ebm::models::ModelFileError& error) {
+    std::fprintf(stderr, "ebm: error: %s\n", error.what());
+    return kModelError;
   } catch (const std::invalid_argument& error) {
     std::fprintf(stderr, "ebm: error: %s\n", error.what());
     return kUsageError;

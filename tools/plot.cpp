@@ -106,6 +106,15 @@ class Canvas {
   std::vector<unsigned char> pixels_;
 };
 
+/// Writes the canvas as a PNG file, atomically.
+void write_png(const std::string& path, const Canvas& canvas) {
+  try {
+    io::write_file_atomically(path, canvas.png());
+  } catch (const std::exception& error) {
+    throw CliError(kIoError, error.what());
+  }
+}
+
 /// Viridis, by linear interpolation between five of its colours; t in [0, 1].
 Colour viridis(double t) {
   static const double anchors[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
@@ -298,11 +307,114 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
   canvas.text(bar_left + bar_width + 4, top - 4, label(scale_high), ink, 2);
   canvas.text(bar_left + bar_width + 4, top + plot_height - 12, label(scale_low), ink, 2);
 
-  try {
-    io::write_file_atomically(path, canvas.png());
-  } catch (const std::exception& error) {
-    throw CliError(kIoError, error.what());
+  write_png(path, canvas);
+}
+
+void plot_images(const std::string& path, const Tensor& data, const Tensor& samples, int height, int width, int count) {
+  const int64_t pixels = static_cast<int64_t>(height) * width;
+  for (const Tensor* rows : {&data, &samples}) {
+    if (rows->defined() && rows->size(1) != pixels) {
+      throw CliError(kUsageError, "--image-shape " + std::to_string(height) + "," + std::to_string(width) + " needs " + std::to_string(pixels) +
+                                      " columns, and the " + (rows == &data ? "data" : "samples") + " have " + std::to_string(rows->size(1)));
+    }
   }
+  // Grey levels over the data's range (the samples' when there is no data).
+  const std::vector<double> reference = (data.defined() ? data : samples).to_vector();
+  const auto [lowest, highest] = std::minmax_element(reference.begin(), reference.end());
+  const double low = *lowest, high = std::max(*highest, *lowest + 1e-12);
+  const int per_row = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count))));
+  const int scale = std::max(1, 48 / std::max(height, width)), gap = 4, margin = 20, title = 30;
+  const int grid = per_row * (width * scale + gap);
+  const int panels = data.defined() ? 2 : 1;
+  Canvas canvas(margin + panels * (grid + margin), title + per_row * (height * scale + gap) + margin);
+  const Colour ink = {0, 0, 0};
+  int left = margin;
+  for (const auto& [rows, name] : {std::pair<const Tensor*, std::string>{&data, "data"}, {&samples, "samples"}}) {
+    if (!rows->defined()) continue;
+    const std::vector<double> v = rows->to_vector();
+    const auto shown = static_cast<int>(std::min<int64_t>(count, rows->size(0)));
+    canvas.text(left, 8, name, ink, 2);
+    for (int k = 0; k < shown; ++k) {
+      const int x0 = left + (k % per_row) * (width * scale + gap), y0 = title + (k / per_row) * (height * scale + gap);
+      for (int r = 0; r < height; ++r) {
+        for (int c = 0; c < width; ++c) {
+          const double t = std::clamp((v[static_cast<std::size_t>(k * pixels + r * width + c)] - low) / (high - low), 0.0, 1.0);
+          const auto grey = static_cast<unsigned char>(std::lround(255 * (1 - t)));
+          canvas.rectangle(x0 + c * scale, y0 + r * scale, x0 + (c + 1) * scale, y0 + (r + 1) * scale, {grey, grey, grey});
+        }
+      }
+    }
+    left += grid + margin;
+  }
+  write_png(path, canvas);
+}
+
+namespace {
+
+/// "x1" for column 0 (appended, not "x" + …: GCC 12 warns falsely of an overlapping copy there).
+std::string column_label(int column) {
+  std::string label = "x";
+  label += std::to_string(column + 1);
+  return label;
+}
+
+}  // namespace
+
+void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tensor& samples, int columns) {
+  const auto k = static_cast<int>(std::min<int64_t>({static_cast<int64_t>(columns), data.size(1), 6}));
+  if (k < 2) throw CliError(kUsageError, "a scatter matrix needs at least 2 columns");
+  const std::vector<double> x = data.to_vector(), y = samples.defined() ? samples.to_vector() : std::vector<double>{};
+  const int64_t d = data.size(1);
+  // Each column's range over the data and the samples.
+  std::vector<std::array<double, 2>> range(static_cast<std::size_t>(k), {INFINITY, -INFINITY});
+  for (const std::vector<double>* values : {&x, &y}) {
+    for (std::size_t i = 0; i < values->size(); ++i) {
+      const auto c = static_cast<int64_t>(i % static_cast<std::size_t>(d));
+      if (c >= k) continue;
+      auto& r = range[static_cast<std::size_t>(c)];
+      r = {std::min(r[0], (*values)[i]), std::max(r[1], (*values)[i])};
+    }
+  }
+  const int panel = 150, gap = 10, margin = 30;
+  Canvas canvas(margin + k * (panel + gap), margin + k * (panel + gap) + 20);
+  const Colour ink = {0, 0, 0}, grey = {150, 150, 150}, red = {230, 40, 40};
+  const auto position = [&](int column, double value) {
+    const auto& r = range[static_cast<std::size_t>(column)];
+    return (value - r[0]) / std::max(r[1] - r[0], 1e-12);
+  };
+  for (int row = 0; row < k; ++row) {
+    for (int column = 0; column < k; ++column) {
+      const int left = margin + column * (panel + gap), top = margin + row * (panel + gap);
+      canvas.frame(left, top, panel, panel, ink);
+      const auto draw = [&](const std::vector<double>& values, Colour colour) {
+        const int64_t n = static_cast<int64_t>(values.size()) / d;
+        if (row == column) {  // the column's histogram, 30 bins, as a step outline scaled to the panel
+          std::vector<double> bins(30, 0);
+          for (int64_t i = 0; i < n; ++i) {
+            const double t = position(column, values[static_cast<std::size_t>(i * d + column)]);
+            bins[static_cast<std::size_t>(std::min(29, static_cast<int>(t * 30)))] += 1;
+          }
+          const double tallest = *std::max_element(bins.begin(), bins.end());
+          for (int b = 0; b < 30; ++b) {
+            const int height = static_cast<int>(bins[static_cast<std::size_t>(b)] / std::max(tallest, 1.0) * (panel - 10));
+            canvas.rectangle(left + b * panel / 30, top + panel - height, left + (b + 1) * panel / 30, top + panel - height + 2, colour);
+          }
+          return;
+        }
+        for (int64_t i = 0; i < n; i += std::max<int64_t>(1, n / 1500)) {
+          const int px = left + static_cast<int>(position(column, values[static_cast<std::size_t>(i * d + column)]) * (panel - 1));
+          const int py = top + panel - 1 - static_cast<int>(position(row, values[static_cast<std::size_t>(i * d + row)]) * (panel - 1));
+          canvas.rectangle(px, py, px + 2, py + 2, colour);
+        }
+      };
+      draw(x, grey);
+      if (!y.empty()) draw(y, red);
+      if (row == k - 1) canvas.text(left + panel / 2 - 6, top + panel + 4, column_label(column), ink, 2);
+      if (column == 0) canvas.text(4, top + panel / 2 - 6, column_label(row), ink, 2);
+    }
+  }
+  canvas.text(margin, 8, "grey: data   red: samples   (the first " + std::to_string(k) + " of " + std::to_string(d) + " columns)", ink, 2);
+  write_png(path, canvas);
 }
 
 void plot_chart(const std::string& path, const std::vector<ChartSeries>& series, const ChartOptions& options) {
@@ -383,11 +495,7 @@ void plot_chart(const std::string& path, const std::vector<ChartSeries>& series,
   canvas.text(left, 8, options.title, ink, 2);
   canvas.text(left + plot_width / 2 - Canvas::text_width(options.x_label, 2) / 2, options.height - 24, options.x_label, ink, 2);
   canvas.text(8, top - 20, options.y_label, ink, 2);
-  try {
-    io::write_file_atomically(path, canvas.png());
-  } catch (const std::exception& error) {
-    throw CliError(kIoError, error.what());
-  }
+  write_png(path, canvas);
 }
 
 }  // namespace ebm::tools

@@ -15,12 +15,17 @@
 #include "tools/cli_error.hpp"
 #include "tools/datasets.hpp"
 #include "tools/interrupt.hpp"
-#include "tools/model_file.hpp"
+#include "models/factory.hpp"
+#include "models/model_file.hpp"
+#include "models/recipe.hpp"
 #include "tools/progress.hpp"
-#include "tools/recipe.hpp"
 
 namespace ebm::tools {
 namespace {
+
+using models::LoadedModel;
+using models::model_path;
+using models::TrainState;
 
 /// Where training data comes from: fresh draws of a dataset, or rows of a CSV file.
 class DataSource {
@@ -110,7 +115,7 @@ int train_command(const TrainRequest& request) {
 
   if (!request.resume.empty()) {
     directory = request.resume;
-    LoadedModel loaded = load_model(directory);
+    LoadedModel loaded = models::load_model(directory);
     const int64_t steps = request.steps_given ? request.config.steps : loaded.config.steps;
     config = loaded.config;
     config.steps = steps;
@@ -136,24 +141,31 @@ int train_command(const TrainRequest& request) {
 
   const DataSource source(config);
   const Tensor reference = source.reference(config.seed);
-  config.dimension = reference.size(1);
-  if (config.dimension > kMaxTrainDimension) {
-    throw CliError(kInputError, "'" + config.data_file + "' has " + std::to_string(config.dimension) +
+  if (reference.size(1) > kMaxTrainDimension) {
+    throw CliError(kInputError, "'" + config.data_file + "' has " + std::to_string(reference.size(1)) +
                                     " columns: ebm train is for low-dimensional toy EBMs and accepts at most " +
                                     std::to_string(kMaxTrainDimension) +
                                     " (an exact score-matching step grows as D²: 0.1 s at 256 columns on one core); use the library for wider data");
   }
+  // The reference in the model's units: standardised for wide data (models/recipe.hpp).
+  Tensor in_model_units;
   if (request.resume.empty()) {
-    if (config.dimension == 2) config.box = padded_box(reference);
-    apply_recipe(config, reference, request.given);
+    try {
+      in_model_units = models::prepare(config, reference, request.given);
+    } catch (const std::invalid_argument& error) {
+      if (config.data_file.empty()) throw;
+      throw CliError(kInputError, "'" + config.data_file + "': " + error.what());
+    }
     Generator init(config.seed);
-    energy = make_energy(config, init);
+    energy = models::make_energy(config, init);
+  } else {
+    in_model_units = models::to_model_units(config, reference);
   }
-  if (!request.quiet) std::fputs(describe_recipe(config).c_str(), stderr);
+  if (!request.quiet) std::fputs(models::describe_recipe(config).c_str(), stderr);
   energy->to(request.device);  // before the loss and the optimizer take its parameters
   Generator generator(config.seed + 2);
   generator.reserve(generator_offset);
-  const auto loss = make_configured_loss(config, energy, reference.to(DType::Float32).to(request.device), generator);
+  const auto loss = models::make_training_loss(config, energy, in_model_units.to(DType::Float32).to(request.device), generator);
   std::vector<Tensor> trained = loss->parameters();
   if (adam_state) {
     const std::size_t own = trained.size() - energy->parameters().size();
@@ -178,7 +190,11 @@ int train_command(const TrainRequest& request) {
   // `offset`: where the random stream stands for the state saved (a resumed run continues there).
   const auto checkpoint = [&](uint64_t offset) {
     state.generator_offset = offset;
-    save_model(directory, config, state, *energy, trained, &adam);
+    try {
+      models::save_model(directory, config, state, *energy, trained, &adam);
+    } catch (const std::runtime_error& error) {
+      throw CliError(kIoError, error.what());
+    }
     if (!columns.empty()) write_table(log_path, columns, log_rows);
   };
   if (request.resume.empty()) {
@@ -216,7 +232,7 @@ int train_command(const TrainRequest& request) {
     losses::LossOutput output;
     const uint64_t offset_before = generator.offset();
     try {
-      output = (*loss)(source.batch(config.batch_size, generator).to(request.device));
+      output = (*loss)(models::to_model_units(config, source.batch(config.batch_size, generator)).to(request.device));
     } catch (const std::runtime_error& error) {
       throw diverged(error, "");
     }
@@ -259,16 +275,18 @@ int train_command(const TrainRequest& request) {
   // Samples from the trained model and its picture; a noise-conditional model at its finest level.
   if (auto* conditional = dynamic_cast<energies::NoiseConditional*>(energy.get())) conditional->set_noise_level(config.sigmas.back());
   Generator sampling(config.seed + 3);
-  const Tensor samples = draw_samples(config, config.sampler, energy, config.n_samples, sampling, request.device,
+  const Tensor samples = sample_model(config, config.sampler, energy, config.n_samples, sampling, request.device,
                                       "the model is trained and saved in " + model_path(directory) +
                                           ", but drawing its samples failed (try ebm sample with a smaller --step-size)");
   write_points(directory + "/samples.csv", samples);
   if (config.dimension == 2) {
     plot_energy(directory + "/energy.png", *energy, config.box, reference, samples, PlotOptions{});
+  } else {
+    plot_scatter_matrix(directory + "/samples.png", reference, samples);
   }
   if (!request.quiet) {
-    std::fprintf(stderr, "trained %lld steps in %.1fs; wrote %s/{model.ebm, log.csv, samples.csv%s}\n",
-                 static_cast<long long>(config.steps), state.seconds, directory.c_str(), config.dimension == 2 ? ", energy.png" : "");
+    std::fprintf(stderr, "trained %lld steps in %.1fs; wrote %s/{model.ebm, log.csv, samples.csv, %s}\n",
+                 static_cast<long long>(config.steps), state.seconds, directory.c_str(), config.dimension == 2 ? "energy.png" : "samples.png");
   }
   return kSuccess;
 }

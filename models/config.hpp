@@ -1,20 +1,16 @@
-// A training run's configuration: what `ebm train` was asked to do, stored in the model file so
-// that later commands rebuild the model without flags.
+// A trained model's configuration: the data it was fitted to, its energy, its loss, how it was
+// optimised and how to sample it. `ebm train` fills it from its command line and the recipe
+// (models/recipe.hpp); the model file records it (models/model_file.hpp), so that a later command
+// or an application rebuilds the model from the file alone.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "energies/mlp_energy.hpp"
-#include "losses/loss.hpp"
-#include "samplers/sampler.hpp"
-
-namespace ebm::tools {
+namespace ebm::models {
 
 /// How to draw samples from a trained model.
 struct SamplerConfig {
@@ -27,6 +23,8 @@ struct SamplerConfig {
   int64_t adapt_steps = 0;             // mala: steps that tune the step size toward target_acceptance
   double target_acceptance = 0.574;    // mala
   std::string start = "uniform";       // the chains' start: uniform in the box, or resampled (samplers::importance_resample)
+  bool denoise = false;                // annealed: a last step x + σ_L²·s(x; σ_L) (Tweedie), removing the last level's noise
+  bool clip = false;                   // samples clipped to the training data's range per column (TrainConfig::data_low, data_high)
 };
 
 struct TrainConfig {
@@ -34,6 +32,13 @@ struct TrainConfig {
   std::string dataset;
   std::map<std::string, double> dataset_parameters;
   std::string data_file;
+  /// Per-column standardisation: the model sees z = (x − data_mean)/data_scale, and maps its
+  /// samples back (empty: the model sees x itself, as on the plane).
+  std::vector<double> data_mean = {};
+  std::vector<double> data_scale = {};
+  /// Each column's smallest and largest training value (recorded with the standardisation).
+  std::vector<double> data_low = {};
+  std::vector<double> data_high = {};
   // Model: an MLP energy.
   int64_t hidden = 128;
   int64_t depth = 2;
@@ -45,7 +50,7 @@ struct TrainConfig {
   std::string loss = "dsm";
   bool noise_conditional = true;          // dsm, ssm, sm: E(x; σ) = MLP(x)/σ trained at every level
   std::vector<double> sigmas = {};        // dsm, ssm, sm: the noise levels (empty: from the data)
-  int64_t noise_levels = 10;              // the number of levels derived from the data
+  int64_t noise_levels = 10;              // the number of levels derived from the data on the plane
   int64_t projections = 4;                // ssm
   std::string projection = "gaussian";    // ssm: gaussian, rademacher, sphere
   bool variance_reduced = false;          // ssm
@@ -55,7 +60,7 @@ struct TrainConfig {
   SamplerConfig cd_sampler = {.name = "langevin", .step_size = 0.1, .steps = 10};
   double energy_regularization = 0.1;     // cd, pcd: keeps short-run CD from drifting to unbounded energies
   int64_t buffer_size = 10000;            // pcd
-  double data_restart_fraction = 0.0;             // pcd: fraction of chains restarted at data points per draw
+  double data_restart_fraction = 0.0;     // pcd: fraction of chains restarted at data points per draw
   double noise_ratio = 1.0;               // nce
   double noise_widen = 1.5;               // nce: the noise is the data's Gaussian with stds × this
   // Optimisation.
@@ -75,24 +80,11 @@ struct TrainConfig {
   std::vector<int64_t> sizes() const;
   /// True when the model is noise-conditional: a score loss (dsm, ssm, sm) with noise_conditional.
   bool conditional_on_noise() const;
+  /// True when the model sees standardised data (data_mean and data_scale are set).
+  bool standardized() const { return !data_mean.empty(); }
 };
 
-nlohmann::json config_to_json(const TrainConfig& config);
-/// The configuration of a model file of format `format_version` (tools/model_file.hpp), with the
-/// settings that reproduce an older file's run. Throws CliError(kModelError) naming the first
-/// missing or invalid field.
-TrainConfig config_from_json(const nlohmann::json& json, uint32_t format_version);
-
-/// The MLP energy the config describes (float32); a noise-conditional one is set to its finest
-/// level σ_L, the model of the data itself.
-std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Generator& generator);
-/// The loss the config describes, on that energy; `first_batch` fits NCE's noise.
-std::unique_ptr<losses::Loss> make_configured_loss(const TrainConfig& config, std::shared_ptr<energies::EnergyFunction> energy,
-                                                   const Tensor& data, Generator& generator);
-/// The sampler the config describes; throws CliError(kUsageError) listing the known names.
-std::shared_ptr<samplers::Sampler> make_sampler(const SamplerConfig& config, std::shared_ptr<energies::EnergyFunction> energy);
-
-/// The known loss and sampler names, for messages.
+/// The sampler names a SamplerConfig may hold, for messages.
 const std::vector<std::string>& sampler_names();
 
-}  // namespace ebm::tools
+}  // namespace ebm::models
