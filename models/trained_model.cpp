@@ -14,13 +14,19 @@
 
 namespace ebm::models {
 
-Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy, int64_t n,
-                    Generator& generator, Device device) {
-  if (n < 1) throw std::invalid_argument("draw_samples: n must be ≥ 1, got " + std::to_string(n));
-  if (sampler.name == "annealed" && sampler.sigmas.empty()) sampler.sigmas = model_noise_levels(config);
+std::shared_ptr<samplers::Sampler> make_end_sampler(const TrainConfig& config, SamplerConfig sampler,
+                                                    const std::shared_ptr<energies::EnergyFunction>& energy) {
   if (sampler.start != "uniform" && sampler.start != "resampled") {
     throw std::invalid_argument("unknown --start '" + sampler.start + "'; known: uniform, resampled");
   }
+  if (sampler.name == "annealed" && sampler.sigmas.empty()) sampler.sigmas = model_noise_levels(config);
+  return make_sampler(sampler, energy);
+}
+
+Tensor draw_samples(const TrainConfig& config, const SamplerConfig& sampler, const std::shared_ptr<energies::EnergyFunction>& energy, int64_t n,
+                    Generator& generator, Device device) {
+  if (n < 1) throw std::invalid_argument("draw_samples: n must be ≥ 1, got " + std::to_string(n));
+  const std::shared_ptr<samplers::Sampler> chains = make_end_sampler(config, sampler, energy);
   // Uniform draws in the box (beyond 2-D, in [−4, 4]^D): the start, or the proposals to resample it from.
   const auto uniform = [&](int64_t count) {
     NoGradGuard no_grad;
@@ -30,7 +36,7 @@ Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std:
   };
   const Tensor start = sampler.start == "uniform" ? uniform(n)
                                                   : samplers::importance_resample(*energy, uniform(std::max<int64_t>(100 * n, 10000)), n, generator);
-  const Tensor samples = to_data_units(config, make_sampler(sampler, energy)->sample(start, sampler.steps, generator));
+  const Tensor samples = to_data_units(config, chains->sample(start, sampler.steps, generator));
   if (!sampler.clip || config.data_low.empty()) return samples;
   const Shape shape{config.dimension};
   const Tensor low = tensor(config.data_low, shape, samples.dtype(), device), high = tensor(config.data_high, shape, samples.dtype(), device);

@@ -15,6 +15,7 @@
 #include "engine/generator.hpp"
 #include "models/config.hpp"
 #include "models/model_file.hpp"
+#include "samplers/sampler.hpp"
 
 namespace ebm::models {
 
@@ -65,13 +66,19 @@ class TrainedModel {
   Device device_ = Device::CPU;
 };
 
+/// The sampler draw_samples runs: `sampler` on `energy`, an annealed one without levels taking the
+/// model's own (model_noise_levels). Throws std::invalid_argument for an unknown start or sampler,
+/// or options the sampler refuses, so that `ebm train` can check them before it trains.
+std::shared_ptr<samplers::Sampler> make_end_sampler(const TrainConfig& config, SamplerConfig sampler,
+                                                    const std::shared_ptr<energies::EnergyFunction>& energy);
+
 /// n samples of a model in the data's units: chains started uniformly in its box (the plot's box on
 /// the plane, [−4, 4]^D in standardised units for wide data), or resampled from uniform draws by
 /// exp(−E) (sampler.start), and run by the sampler on `energy`, the model in its own units; an
 /// annealed sampler without levels uses the model's own (model_noise_levels). What `ebm train` and
 /// `ebm sample` draw. Throws std::invalid_argument for an unknown start or sampler, and
 /// std::runtime_error when the chains diverge.
-Tensor draw_samples(const TrainConfig& config, SamplerConfig sampler, const std::shared_ptr<energies::EnergyFunction>& energy, int64_t n,
+Tensor draw_samples(const TrainConfig& config, const SamplerConfig& sampler, const std::shared_ptr<energies::EnergyFunction>& energy, int64_t n,
                     Generator& generator, Device device);
 
 }  // namespace ebm::models

@@ -26,20 +26,21 @@ data=(--dataset gaussian_mixture --param std=0.15)
 common=(--steps 10000 --hidden 64 --samples 500 --seed 0 --quiet)
 
 echo "== score fields"
+declare -A titles=([sm]="exact SM" [dsm]="DSM, sigma = 0.1" [ssm]="sliced SM")
 for loss in sm dsm ssm; do
   sigma=()
   if [ "$loss" = dsm ]; then sigma=(--sigma 0.1); fi
   "$ebm" train "${data[@]}" --loss "$loss" --plain "${sigma[@]}" "${common[@]}" --out "$runs/$loss"
-  "$ebm" plot --model "$runs/$loss" --score --width 480 --height 380 --out "$runs/$loss.png"
+  "$ebm" plot --model "$runs/$loss" --score --title "${titles[$loss]}" --width 480 --height 380 --out "$runs/$loss.png"
 done
-"$ebm" plot --model "$runs/sm" --true-energy --score --width 480 --height 380 --out "$runs/true.png"
+"$ebm" plot --model "$runs/sm" --true-energy --score --title "the data's own" --width 480 --height 380 --out "$runs/true.png"
 python3 scripts/png_grid.py docs/images/score_fields.png 2 "$runs/true.png" "$runs/sm.png" "$runs/dsm.png" "$runs/ssm.png"
 
 echo "== DSM's smoothing"
 tiles=()
 for sigma in 0.1 0.2 0.4 1; do
   "$ebm" train "${data[@]}" --loss dsm --plain --sigma "$sigma" "${common[@]}" --out "$runs/dsm_$sigma"
-  "$ebm" plot --model "$runs/dsm_$sigma" --density --width 480 --height 380 --out "$runs/dsm_$sigma.png"
+  "$ebm" plot --model "$runs/dsm_$sigma" --density --title "DSM, sigma = $sigma" --width 480 --height 380 --out "$runs/dsm_$sigma.png"
   tiles+=("$runs/dsm_$sigma.png")
 done
 python3 scripts/png_grid.py docs/images/dsm_smoothing.png 4 "${tiles[@]}"

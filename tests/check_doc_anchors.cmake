@@ -1,13 +1,22 @@
 # Checks that the equations of docs/losses.md and docs/samplers.md still point at what implements
-# and pins them. After each equation the docs hold one anchor line (docs/testing.md):
+# and pins them. At the end of each section the docs hold one anchor table (docs/testing.md), one
+# row per equation, each row on one line however long:
 #
-#   Code: `FILE` · `SNIPPET`; `FILE` · `SNIPPET`. Pinned by: "TEST CASE" (TEST_FILE), "TEST CASE" (TEST_FILE).
+#   | Equation | Code | Pinned by |
+#   |---|---|---|
+#   | NAME | [`FILE`](../FILE) · `SNIPPET`; [`FILE`](../FILE) · `SNIPPET` | "TEST CASE" ([`TEST_FILE`](../TEST_FILE)), "TEST CASE" ([`TEST_FILE`](../TEST_FILE)) |
 #
-# For every anchor line (a line that starts with "Code: ", possibly indented inside a list item)
-# it checks that each FILE exists and holds SNIPPET exactly once (a part of one line, compared
-# literally), and that each TEST_FILE holds TEST_CASE("TEST CASE") exactly once. "Pinned by: none
-# yet." marks an equation no test pins; those are listed, not failed. Each doc must hold at least
-# 10 anchors, so deleting them fails too. Fails naming each doc:line and what is missing.
+# An anchor table is one whose header line is exactly the first line above; its rows are the lines
+# that start with "|" after the rule line below it. For every row it checks that the row has three
+# cells (a '|' inside a cell is written "\|" and read back as '|'), that each code item is a link
+# whose text is the path in backticks and whose target is ../ that path, that each FILE exists and
+# holds SNIPPET exactly once (a part of one line, compared literally), and that each TEST_FILE,
+# linked the same way, holds TEST_CASE("TEST CASE") exactly once. The cell "none yet" marks an
+# equation no test pins; those are listed, not failed. It also fails on an old-style anchor line
+# (one that starts with "Code: ", possibly indented), on a header that only resembles the anchor
+# header, and on a code item outside an anchor table, so no anchor goes unchecked. Each doc must
+# hold at least 10 anchor rows, so deleting them fails too. Fails naming each doc:line and what is
+# wrong.
 #
 # Run as: cmake -DSOURCE_DIR=<repository> -P check_doc_anchors.cmake
 if(NOT SOURCE_DIR)
@@ -18,11 +27,13 @@ get_filename_component(root "${SOURCE_DIR}" ABSOLUTE)
 set(docs docs/losses.md docs/samplers.md)
 set(minimum_anchors 10)
 
-# Characters that CMake lists treat specially, replaced while a file is split into lines.
+# Characters that CMake lists treat specially, replaced while a file is split into lines, and the
+# escaped '|' of a table cell, replaced while a row is split into cells.
 string(ASCII 1 open_bracket)
 string(ASCII 2 close_bracket)
 string(ASCII 3 backslash)
 string(ASCII 4 semicolon)
+string(ASCII 5 escaped_bar)
 
 function(encode text out)
   string(REPLACE "\\" "${backslash}" text "${text}")
@@ -33,6 +44,7 @@ function(encode text out)
 endfunction()
 
 function(decode text out)
+  string(REPLACE "${escaped_bar}" "|" text "${text}")
   string(REPLACE "${backslash}" "\\" text "${text}")
   string(REPLACE "${semicolon}" ";" text "${text}")
   string(REPLACE "${open_bracket}" "[" text "${text}")
@@ -70,23 +82,26 @@ function(expect_once where path needle what)
   set(report "${report}" PARENT_SCOPE)
 endfunction()
 
-# The items of `part` that match `pattern`, into `out`; when none does, or anything but the
-# separators `rest` (a regex for what is left once the items are removed) remains, appends to
-# `report` that `part` cannot be read as `form`, and gives no items.
-function(items_of where part pattern rest form out)
-  string(REGEX MATCHALL "${pattern}" items "${part}")
-  string(REGEX REPLACE "${pattern}" "" left "${part}")
-  if(NOT items OR NOT left MATCHES "${rest}")
-    decode("${part}" text)
-    string(APPEND report "\n  ${where}: cannot read ${form}: ${text}")
+# Appends to `report` unless the link to `path` targets ../`path` (docs/ is one level down).
+function(expect_target where path target)
+  if(NOT target STREQUAL "../${path}")
+    decode("${target}" target)
+    decode("${path}" path)
+    string(APPEND report "\n  ${where}: the link to ${path} targets ${target}; it must target ../${path}")
     set(report "${report}" PARENT_SCOPE)
-    set(items "")
   endif()
-  set(${out} "${items}" PARENT_SCOPE)
 endfunction()
 
-set(code_pattern "`[^`]+` · `[^`]+`")
-set(test_pattern "\"[^\"]+\" \\([^()]+\\)")
+# The items of a cell: [`FILE`](../FILE) · `SNIPPET` in the code cell, "NAME" ([`FILE`](../FILE))
+# in the pins cell. No groups inside, so that a whole cell can be matched as ITEM(separator ITEM)*.
+set(link "${open_bracket}`[^`]+`${close_bracket}\\([^()]+\\)")
+set(code_item "${link} · `[^`]+`")
+set(test_item "\"[^\"]+\" \\(${link}\\)")
+set(code_parts "^${open_bracket}`([^`]+)`${close_bracket}\\(([^()]+)\\) · `(.*)`$")
+set(test_parts "^\"([^\"]+)\" \\(${open_bracket}`([^`]+)`${close_bracket}\\(([^()]+)\\)\\)$")
+
+set(header "| Equation | Code | Pinned by |")
+set(rule_pattern "^\\|( *:?-+:? *\\|)+$")
 
 set(report "")
 set(summary "")
@@ -103,57 +118,125 @@ foreach(doc IN LISTS docs)
 
   set(number 0)
   set(anchors 0)
+  # outside: not in an anchor table; rule: the line after its header; rows: in its rows.
+  set(state outside)
   foreach(line IN LISTS lines)
     math(EXPR number "${number} + 1")
-    if(NOT line MATCHES "^ *Code: ")
-      continue()
-    endif()
-    math(EXPR anchors "${anchors} + 1")
     set(where "${doc}:${number}")
-    string(STRIP "${line}" line)
 
-    string(FIND "${line}" ". Pinned by: " split)
-    if(split EQUAL -1)
-      string(APPEND report "\n  ${where}: the anchor has no \". Pinned by: \" part")
+    if(state STREQUAL "rule")
+      if(NOT line MATCHES "${rule_pattern}")
+        string(APPEND report "\n  ${where}: the anchor table's header is not followed by its rule line |---|---|---|")
+        set(state outside)
+      else()
+        set(state rows)
+        set(rows_here 0)
+      endif()
       continue()
     endif()
-    string(SUBSTRING "${line}" 0 ${split} code_part)
-    math(EXPR pins_start "${split} + 13")
-    string(SUBSTRING "${line}" ${pins_start} -1 pins_part)
+    if(state STREQUAL "rows" AND NOT line MATCHES "^\\|")
+      if(rows_here EQUAL 0)
+        string(APPEND report "\n  ${where}: the anchor table above has no rows")
+      endif()
+      set(state outside)
+    endif()
 
-    # Code: `FILE` · `SNIPPET`, pairs separated by "; ".
-    items_of("${where}" "${code_part}" "${code_pattern}" "^Code: (${semicolon} )*$" "the code part as `FILE` · `SNIPPET`; ..." pairs)
-    foreach(pair IN LISTS pairs)
-      string(REGEX REPLACE "^`([^`]+)` · `.*`$" "\\1" path "${pair}")
-      string(REGEX REPLACE "^`[^`]+` · `(.*)`$" "\\1" snippet "${pair}")
-      decode("${path}" path)
-      decode("${snippet}" snippet)
-      expect_once("${where}" "${path}" "${snippet}" "`${snippet}`")
-    endforeach()
+    if(line MATCHES "^ *Code: ")
+      string(APPEND report "\n  ${where}: an anchor line in the old form (\"Code: …\"); move it into its section's anchor table")
+      continue()
+    endif()
+    if(state STREQUAL "outside")
+      if(line STREQUAL header)
+        set(state rule)
+        continue()
+      endif()
+      string(TOLOWER "${line}" lower)
+      if(lower MATCHES "^ *\\|.*equation.*pinned by")
+        string(APPEND report "\n  ${where}: this table header resembles the anchor header; write it exactly as ${header}")
+      elseif(line MATCHES "${code_item}")
+        string(APPEND report "\n  ${where}: a code item outside an anchor table (a table must start with the header ${header}, and its rows must follow one another)")
+      endif()
+      continue()
+    endif()
 
-    # Pinned by: "NAME" (TEST_FILE), pairs separated by ", "; or "none yet.".
-    if(pins_part STREQUAL "none yet.")
+    # A row of an anchor table.
+    math(EXPR anchors "${anchors} + 1")
+    math(EXPR rows_here "${rows_here} + 1")
+    string(REPLACE "${backslash}|" "${escaped_bar}" row "${line}")
+    if(NOT row MATCHES "^\\| .* \\|$")
+      decode("${line}" text)
+      string(APPEND report "\n  ${where}: a row must start with \"| \" and end with \" |\": ${text}")
+      continue()
+    endif()
+    string(REGEX MATCHALL "\\|" bars "${row}")
+    string(REGEX REPLACE "^\\| (.*) \\|$" "\\1" row "${row}")
+    string(REPLACE " | " ";" cells "${row}")
+    list(LENGTH cells columns)
+    string(FIND "${cells}" "|" stray)
+    if(NOT columns EQUAL 3 OR NOT stray EQUAL -1)
+      list(LENGTH bars bar_count)
+      math(EXPR columns "${bar_count} - 1")
+      string(APPEND report "\n  ${where}: the row has ${columns} columns; it needs 3 (Equation | Code | Pinned by), with each '|' inside a cell written \\|")
+      continue()
+    endif()
+    list(GET cells 0 name)
+    list(GET cells 1 code_cell)
+    list(GET cells 2 pins_cell)
+    string(STRIP "${name}" name)
+    if(name STREQUAL "")
+      string(APPEND report "\n  ${where}: the row names no equation in its first column")
+    endif()
+
+    # [`FILE`](../FILE) · `SNIPPET`, items separated by "; ".
+    if(NOT code_cell MATCHES "^${code_item}(${semicolon} ${code_item})*$")
+      decode("${code_cell}" text)
+      string(APPEND report "\n  ${where}: cannot read the code cell as [`FILE`](../FILE) · `SNIPPET`; ...: ${text}")
+    else()
+      string(REGEX MATCHALL "${code_item}" items "${code_cell}")
+      foreach(item IN LISTS items)
+        string(REGEX REPLACE "${code_parts}" "\\1" path "${item}")
+        string(REGEX REPLACE "${code_parts}" "\\2" target "${item}")
+        string(REGEX REPLACE "${code_parts}" "\\3" snippet "${item}")
+        expect_target("${where}" "${path}" "${target}")
+        decode("${path}" path)
+        decode("${snippet}" snippet)
+        expect_once("${where}" "${path}" "${snippet}" "`${snippet}`")
+      endforeach()
+    endif()
+
+    # "NAME" ([`TEST_FILE`](../TEST_FILE)), items separated by ", "; or "none yet".
+    if(pins_cell STREQUAL "none yet")
       list(APPEND unpinned "${where}")
-      continue()
+    elseif(NOT pins_cell MATCHES "^${test_item}(, ${test_item})*$")
+      decode("${pins_cell}" text)
+      string(APPEND report "\n  ${where}: cannot read the pins cell as \"TEST CASE\" ([`TEST_FILE`](../TEST_FILE)), ... or none yet: ${text}")
+    else()
+      string(REGEX MATCHALL "${test_item}" items "${pins_cell}")
+      foreach(item IN LISTS items)
+        string(REGEX REPLACE "${test_parts}" "\\1" name "${item}")
+        string(REGEX REPLACE "${test_parts}" "\\2" path "${item}")
+        string(REGEX REPLACE "${test_parts}" "\\3" target "${item}")
+        expect_target("${where}" "${path}" "${target}")
+        decode("${name}" name)
+        decode("${path}" path)
+        expect_once("${where}" "${path}" "TEST_CASE(\"${name}\")" "TEST_CASE(\"${name}\")")
+      endforeach()
     endif()
-    items_of("${where}" "${pins_part}" "${test_pattern}" "^(, )*\\.$" "the pins as \"TEST CASE\" (TEST_FILE), ..." tests)
-    foreach(test IN LISTS tests)
-      string(REGEX REPLACE "^\"([^\"]+)\" \\(.*\\)$" "\\1" name "${test}")
-      string(REGEX REPLACE "^\"[^\"]+\" \\((.*)\\)$" "\\1" path "${test}")
-      decode("${name}" name)
-      decode("${path}" path)
-      expect_once("${where}" "${path}" "TEST_CASE(\"${name}\")" "TEST_CASE(\"${name}\")")
-    endforeach()
   endforeach()
+  if(state STREQUAL "rule")
+    string(APPEND report "\n  ${doc}:${number}: the doc ends after an anchor table's header")
+  elseif(state STREQUAL "rows" AND rows_here EQUAL 0)
+    string(APPEND report "\n  ${doc}:${number}: the anchor table at the end has no rows")
+  endif()
 
   if(anchors LESS minimum_anchors)
-    string(APPEND report "\n  ${doc}: ${anchors} anchors; every equation needs one (at least ${minimum_anchors} expected)")
+    string(APPEND report "\n  ${doc}: ${anchors} anchor rows; every equation needs one (at least ${minimum_anchors} expected)")
   endif()
   list(APPEND summary "${doc}: ${anchors}")
 endforeach()
 
 if(report)
-  message(FATAL_ERROR "the docs' equation anchors are stale; update the anchor lines (docs/testing.md):${report}")
+  message(FATAL_ERROR "the docs' equation anchors are stale; update the anchor tables (docs/testing.md):${report}")
 endif()
 list(JOIN summary ", " summary)
 set(note "")

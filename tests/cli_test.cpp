@@ -141,9 +141,27 @@ void check_fails(const std::string& arguments, int code, const std::string& frag
   CAPTURE(result.output);
   CHECK(result.code == code);
   CHECK(result.output.find(fragment) != std::string::npos);
+  // The whole command line is checked before anything is printed: the error is all there is.
+  CHECK(result.output.rfind("ebm: error: ", 0) == 0);
+  CHECK(std::count(result.output.begin(), result.output.end(), '\n') == 1);
 }
 
 }  // namespace
+
+TEST_CASE("ebm alone prints the commands and where the options are, ebm --version the version") {
+  const Result alone = run("");
+  CAPTURE(alone.output);
+  CHECK(alone.code == 0);
+  for (const char* command : {"train", "sample", "energy", "eval", "plot", "explain", "data", "datasets", "info"}) {
+    CHECK(alone.output.find(std::string("ebm ") + command) != std::string::npos);
+  }
+  CHECK(alone.output.find("ebm --help") != std::string::npos);
+  CHECK(alone.output.find("ebm COMMAND --help") != std::string::npos);
+  const Result version = run("--version");
+  CHECK(version.code == 0);
+  CHECK(version.output == "ebm " EBM_VERSION "\n");
+  CHECK(run("info").output.rfind("ebm " EBM_VERSION "\n", 0) == 0);
+}
 
 TEST_CASE("datasets and data") {
   Scratch scratch("data");
@@ -263,6 +281,10 @@ TEST_CASE("bad input: one clear message and a documented exit code") {
   check_fails("train --dataset nine_gaussians --loss dsm --out x", 2, "unknown dataset 'nine_gaussians'; known:");
   check_fails("train --dataset two_moons --loss kl --out x", 2, "unknown loss 'kl'; known: mle, cd, pcd, nce, sm, dsm, ssm");
   check_fails("train --dataset two_moons --loss cd --cd-sampler gibbs --out x", 2, "unknown sampler 'gibbs'; known: langevin, mala, hmc, annealed");
+  check_fails("train --dataset two_moons --loss dsm --sampler gibbs --out x", 2, "unknown sampler 'gibbs'; known:");
+  check_fails("train --dataset two_moons --loss dsm --start middle --out x", 2, "unknown --start 'middle'; known: uniform, resampled");
+  check_fails("train --dataset two_moons --loss ssm --projection cube --out x", 2, "unknown projection 'cube'");
+  check_fails("train --dataset two_moons --loss dsm --activation gelu --out x", 2, "unknown activation 'gelu'");
   check_fails("train --dataset two_moons --loss dsm --steps abc --out x", 2, "--steps");
   check_fails("train --dataset two_moons --loss dsm --steps 0 --out x", 2, "--steps");
   check_fails("train --dataset two_moons --loss dsm --lr -1 --out x", 2, "--lr");
@@ -676,14 +698,15 @@ TEST_CASE("plot --samples overlays that file instead of the run's samples") {
   CHECK(read("replaced.png") == read("given.png"));
 }
 
-TEST_CASE("plot --score overlays the score field, and --true-energy draws the dataset's own energy") {
+TEST_CASE("plot --score overlays the score field, --true-energy draws the dataset's own energy, --title names the picture") {
   Scratch scratch("plot_score");
   REQUIRE(run("train --dataset gaussian_mixture --loss dsm --out run " + kQuickTrain).code == 0);
   REQUIRE(run("plot --model run --out energy.png").code == 0);
   REQUIRE(run("plot --model run --out score.png --score").code == 0);
   REQUIRE(run("plot --model run --out true.png --true-energy").code == 0);
   REQUIRE(run("plot --model run --out true_score.png --true-energy --score").code == 0);
-  const std::vector<std::string> pictures = {read("energy.png"), read("score.png"), read("true.png"), read("true_score.png")};
+  REQUIRE(run("plot --model run --out titled.png --title 'dsm, sigma = 0.1'").code == 0);
+  const std::vector<std::string> pictures = {read("energy.png"), read("score.png"), read("true.png"), read("true_score.png"), read("titled.png")};
   for (std::size_t i = 0; i < pictures.size(); ++i) {
     for (std::size_t j = i + 1; j < pictures.size(); ++j) CHECK(pictures[i] != pictures[j]);
   }

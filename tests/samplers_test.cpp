@@ -217,7 +217,7 @@ TEST_CASE("MALA is exact for any step size — its acceptance ratio checked by h
   const Tensor x = tensor({0.3}, {1, 1}, DType::Float64);
   const Tensor y = tensor({-0.8}, {1, 1}, DType::Float64);
   CHECK(mala.log_acceptance_ratio(x, y, 0.5).item() == doctest::Approx(-0.06875).epsilon(1e-12));
-  // Detailed balance: π(x)q(y|x)α(x→y) = π(y)q(x|y)α(y→x) ⇔ log α(x→y) = −log α(y→x).
+  // Detailed balance: π(x)q(y|x)α(x→y) = π(y)q(x|y)α(y→x) ⇔ log r(x→y) = −log r(y→x), r the unclipped ratio.
   Generator generator(5);
   const Tensor a = randn({50, 3}, generator, DType::Float64);
   const Tensor b = randn({50, 3}, generator, DType::Float64);

@@ -332,12 +332,12 @@ Example annealed_langevin() {
   for (std::size_t level = 0; level < 2; ++level) {
     const double alpha = epsilon * sigmas[level] * sigmas[level] / (sigmas.back() * sigmas.back());
     const Point xi = row(randn_like(one_point(), replay).to_vector(), 0);
-    const std::string label = level == 0 ? "₁" : "₂";
+    const std::string label = level == 0 ? "₁" : "₂", previous = level == 0 ? "₀" : "₁";
     CHECK(annealed.level_step_size(level) == doctest::Approx(alpha));
     example.add("α" + label + " = ε·σ" + label + "²/σ₂²", alpha);
     example.add("ξ" + label, xi);
     x = axpy(axpy(x, -alpha / 2, gradient_by_hand(x)), std::sqrt(alpha), xi);
-    example.add("x" + label + " = x − (α" + label + "/2)∇E(x) + √α" + label + "·ξ" + label, x);
+    example.add("x" + label + " = x" + previous + " − (α" + label + "/2)∇E(x" + previous + ") + √α" + label + "·ξ" + label, x);
   }
   check_point(next, x);
   return example;

@@ -62,12 +62,32 @@ void add_clip_option(CLI::App& command, SamplerConfig& sampler) {
       ->check(true_or_false());
 }
 
+/// What `ebm` alone prints: the commands, one line each, and where the options are listed.
+constexpr const char* kSynopsis =
+    "ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))\n"
+    "\n"
+    "  ebm train   (--dataset NAME | --data FILE.csv) --loss NAME --out DIR   train; writes model.ebm, samples, a picture\n"
+    "  ebm sample  --model DIR --n N --out FILE.csv                             draw samples from a trained model\n"
+    "  ebm energy  --model DIR --data FILE.csv [--score]                        each row's energy (and score)\n"
+    "  ebm eval    --samples FILE.csv (--dataset NAME | --data FILE.csv)        how close samples are to data (JSON)\n"
+    "  ebm plot    --model DIR --out FILE.png                                   the energy, its samples, its score field\n"
+    "  ebm explain LOSS                                                         one step of a loss, op by op\n"
+    "  ebm data    --dataset NAME --n N --out FILE.csv                          points of a built-in dataset\n"
+    "  ebm datasets | ebm info | ebm --version\n"
+    "\n"
+    "ebm --help lists the commands; ebm COMMAND --help lists a command's options.\n";
+
 }  // namespace
 
 CommandLine parse_command_line(int argc, const char* const* argv) {
   CLI::App app{"ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))"};
-  app.require_subcommand(1);
   CommandLine line;
+  if (argc <= 1) {  // no command: what the commands are, and where to read more
+    line.help = kSynopsis;
+    return line;
+  }
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("ebm ") + EBM_VERSION);
   app.add_option("--threads", line.threads, "CPU threads for matrix products (default 1; before or after the command)")->check(whole_number(1, 256));
   app.fallthrough();  // so that a command's line may hold --threads too
 
@@ -213,6 +233,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   plot_command_line->add_option("--image-shape", image_shape, "H,W: draw each row of data and samples as an H × W grey image");
   plot_command_line->add_flag("--density", plot.options.density, "plot the density exp(−E) instead of E");
   plot_command_line->add_flag("--score", plot.options.score, "overlay the score field −∇E as arrows");
+  plot_command_line->add_option("--title", plot.options.title, "what the picture shows (such as the loss and its σ), written above it");
   plot_command_line->add_flag("--true-energy", plot.true_energy,
                               "draw the training dataset's own energy −log p instead of the model's (mixture datasets)");
   plot_command_line->add_option("--width", plot.options.width, "image width in pixels")->capture_default_str()->check(whole_number(200, 8000));
@@ -264,7 +285,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() != 0) throw;
-    std::ostringstream help;  // --help
+    std::ostringstream help;  // --help or --version
     app.exit(error, help);
     line.help = help.str();
     return line;

@@ -295,9 +295,17 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
     const std::string text = label(t);
     canvas.text(left - 10 - Canvas::text_width(text, 2), py - 6, text, ink, 2);
   }
-  const std::string title = std::string(options.density ? "density exp(-E)" : "energy E(x)") +
-                            (options.score ? "   arrows: score -grad E" : "") + "   white: data   red: samples";
-  canvas.text(left, 6, title, ink, Canvas::text_width(title, 2) <= options.width - left - 10 ? 2 : 1);
+  // The legend; after a title, in small glyphs where it fits beside it.
+  const std::string legend = std::string(options.density ? "density exp(-E)" : "energy E(x)") +
+                             (options.score ? "   arrows: score -grad E" : "") + "   white: data   red: samples";
+  const int room = options.width - left - 10;
+  if (options.title.empty()) {
+    canvas.text(left, 6, legend, ink, Canvas::text_width(legend, 2) <= room ? 2 : 1);
+  } else {
+    canvas.text(left, 6, options.title, ink, 2);
+    const int beside = Canvas::text_width(options.title, 2) + 16;
+    if (beside + Canvas::text_width(legend, 1) <= room) canvas.text(left + beside, 10, legend, ink, 1);
+  }
 
   // Colour bar with its range.
   const int bar_left = left + plot_width + 20, bar_width = 16;

@@ -15,6 +15,7 @@ struct PlotOptions {
   int height = 520;
   bool density = false;  // plot exp(−(E − min E)) instead of E
   bool score = false;    // overlay the score field s = −∇E as arrows
+  std::string title;     // what the picture shows (such as the loss and its σ), written before the legend
 };
 
 /// One arrow of the score field, in pixels of the plot area (origin at its top left, y down).

@@ -18,6 +18,7 @@
 #include "models/factory.hpp"
 #include "models/model_file.hpp"
 #include "models/recipe.hpp"
+#include "models/trained_model.hpp"
 #include "tools/progress.hpp"
 
 namespace ebm::tools {
@@ -161,11 +162,13 @@ int train_command(const TrainRequest& request) {
   } else {
     in_model_units = models::to_model_units(config, reference);
   }
-  if (!request.quiet) std::fputs(models::describe_recipe(config).c_str(), stderr);
   energy->to(request.device);  // before the loss and the optimizer take its parameters
   Generator generator(config.seed + 2);
   generator.reserve(generator_offset);
   const auto loss = models::make_training_loss(config, energy, in_model_units.to(DType::Float32).to(request.device), generator);
+  models::make_end_sampler(config, config.sampler, energy);  // an unknown end sampler is refused now, not after training
+  // Printed once the whole command line has been accepted: a refused run prints only its error.
+  if (!request.quiet) std::fputs(models::describe_recipe(config).c_str(), stderr);
   std::vector<Tensor> trained = loss->parameters();
   if (adam_state) {
     const std::size_t own = trained.size() - energy->parameters().size();
