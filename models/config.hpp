@@ -84,6 +84,12 @@ struct TrainConfig {
   bool standardized() const { return !data_mean.empty(); }
 };
 
+/// The learning rate of step `step` (0-based: the step about to be taken) of a run of config.steps:
+/// config.lr for the "constant" schedule; for "cosine" lr·½(1 + cos(π·step/steps)), which is lr at
+/// step 0 and falls toward 0 at the last step (the late steps average out the gradient noise, as
+/// an average of the parameters would).
+double scheduled_lr(const TrainConfig& config, int64_t step);
+
 /// The sampler names a SamplerConfig may hold, for messages.
 const std::vector<std::string>& sampler_names();
 

@@ -1,6 +1,7 @@
 // The tape: higher-order gradients, accumulation, graph freeing, and every error path.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <string>
@@ -317,6 +318,64 @@ TEST_CASE("error: requires_grad_ on a non-leaf, copy_ into a parameter outside N
   }
   CHECK(x.to_vector() == std::vector<double>{5, 5});
   CHECK(x.version() == 1);
+}
+
+namespace {
+
+/// a³ recorded as an op of its own with the derivative rule `rule(a, g)`, to plant errors in.
+Tensor cube_with_rule(const Tensor& a, std::function<Tensor(const Tensor&, const Tensor&)> rule) {
+  return record(pow(a.detach(), 3.0), "planted_cube", {a}, {a}, SaveOutput::No,
+                [rule](const Node& node, const Tensor& g) -> Gradients { return {rule(node.saved(0), g)}; });
+}
+
+/// a² recorded with the rule 2a·g, plus `error` at element `wrong` of the gradient (0 for none):
+/// exact in value, with a second derivative that may be planted wrong in one entry.
+Tensor square_with_error(const Tensor& a, int64_t wrong, double error) {
+  return record(square(a.detach()), "planted_square", {a}, {a}, SaveOutput::No, [wrong, error](const Node& node, const Tensor& g) -> Gradients {
+    std::vector<double> offset(static_cast<std::size_t>(g.numel()), 0.0);
+    offset[static_cast<std::size_t>(wrong)] = error;
+    return {2.0 * node.saved(0) * g + tensor(offset, g.shape(), g.dtype()) * g};
+  });
+}
+
+}  // namespace
+
+TEST_CASE("gradcheck and gradgradcheck reject derivative rules that are slightly wrong, at their default tolerances") {
+  // Five points of order one, one of them 5e-4 from the kink of relu(a)² at 0.
+  const Tensor input = tensor({-1.3, -0.4, 5e-4, 0.7, 1.6}, {5}, DType::Float64).requires_grad_();
+  const auto check = [&](const std::function<Tensor(const Tensor&)>& f) {
+    return gradcheck([&](const std::vector<Tensor>& x) { return f(x[0]); }, {input});
+  };
+  const auto check_second = [&](const std::function<Tensor(const Tensor&)>& f) {
+    return gradgradcheck([&](const std::vector<Tensor>& x) { return f(x[0]); }, {input});
+  };
+  // The right rules pass both checks: the planted errors below are all that is wrong.
+  CHECK(check([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x); }); }));
+  CHECK(check_second([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x); }); }));
+  CHECK(check([](const Tensor& a) { return square_with_error(a, 0, 0.0); }));
+  CHECK(check_second([](const Tensor& a) { return square_with_error(a, 0, 0.0); }));
+
+  // 1. The gradient scaled by 1.01.
+  CHECK_FALSE(check([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.03 * g * square(x); }); }));
+  // 2. Off by 1e-4 at one element (where the gradient is 3·0.7² = 1.47).
+  CHECK_FALSE(check([](const Tensor& a) {
+    return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x) + tensor({0, 0, 0, 1e-4, 0}, {5}, DType::Float64) * g; });
+  }));
+  // 3. Right first derivative, second derivative wrong by 1e-4 in one entry: only gradgradcheck sees it.
+  const auto cube_wrong_second = [](const Tensor& a) {
+    return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square_with_error(x, 1, 1e-4); });
+  };
+  CHECK(check(cube_wrong_second));
+  CHECK_FALSE(check_second(cube_wrong_second));
+  // 4. Right except near a kink: relu(a)²'s rule 2·relu(a) written as 2a only above 1e-3.
+  const auto relu_squared = [](const Tensor& a, double threshold) {
+    return record(square(relu(a.detach())), "planted_relu_squared", {a}, {a}, SaveOutput::No, [threshold](const Node& node, const Tensor& g) -> Gradients {
+      const Tensor x = node.saved(0);
+      return {2.0 * g * where(greater(x, threshold), x, zeros_like(x))};
+    });
+  };
+  CHECK(check([&](const Tensor& a) { return relu_squared(a, 0.0); }));
+  CHECK_FALSE(check([&](const Tensor& a) { return relu_squared(a, 1e-3); }));
 }
 
 TEST_CASE("gradcheck catches a wrong derivative rule in a user-defined op") {

@@ -27,30 +27,7 @@ get_filename_component(root "${SOURCE_DIR}" ABSOLUTE)
 set(docs docs/losses.md docs/samplers.md)
 set(minimum_anchors 10)
 
-# Characters that CMake lists treat specially, replaced while a file is split into lines, and the
-# escaped '|' of a table cell, replaced while a row is split into cells.
-string(ASCII 1 open_bracket)
-string(ASCII 2 close_bracket)
-string(ASCII 3 backslash)
-string(ASCII 4 semicolon)
-string(ASCII 5 escaped_bar)
-
-function(encode text out)
-  string(REPLACE "\\" "${backslash}" text "${text}")
-  string(REPLACE ";" "${semicolon}" text "${text}")
-  string(REPLACE "[" "${open_bracket}" text "${text}")
-  string(REPLACE "]" "${close_bracket}" text "${text}")
-  set(${out} "${text}" PARENT_SCOPE)
-endfunction()
-
-function(decode text out)
-  string(REPLACE "${escaped_bar}" "|" text "${text}")
-  string(REPLACE "${backslash}" "\\" text "${text}")
-  string(REPLACE "${semicolon}" ";" text "${text}")
-  string(REPLACE "${open_bracket}" "[" text "${text}")
-  string(REPLACE "${close_bracket}" "]" text "${text}")
-  set(${out} "${text}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/text_lines.cmake)  # read_lines, decode
 
 # How often `needle` occurs in the file `path` (relative to the root), literally; -1 when the file
 # does not exist.
@@ -111,10 +88,7 @@ foreach(doc IN LISTS docs)
     string(APPEND report "\n  ${doc}: the doc is missing")
     continue()
   endif()
-  file(READ "${root}/${doc}" content)
-  string(REPLACE "\r" "" content "${content}")
-  encode("${content}" content)
-  string(REPLACE "\n" ";" lines "${content}")
+  read_lines("${root}/${doc}" lines)
 
   set(number 0)
   set(anchors 0)

@@ -434,6 +434,19 @@ TEST_CASE("ebm --threads splits the training's matrix products between that many
   CHECK(read("two/samples.csv") == read("single/samples.csv"));
 }
 
+TEST_CASE("train --lr-schedule cosine takes the whole rate at the first step") {
+  Scratch scratch("schedule");
+  // One step: cosine's rate at step 0 is lr, so the model is the constant schedule's, bit for bit
+  // (a schedule one step ahead would take lr·½(1 + cos π) = 0 and leave the initialisation).
+  const std::string one = "train --dataset two_moons --loss dsm --steps 1 --samples 20 --sampler-steps 5 --hidden 16 --quiet";
+  REQUIRE(run(one + " --lr-schedule cosine --out cosine").code == 0);
+  REQUIRE(run(one + " --lr-schedule constant --out constant").code == 0);
+  CHECK(read("cosine/samples.csv") == read("constant/samples.csv"));
+  // The samples do see the rate of that step.
+  REQUIRE(run(one + " --lr-schedule constant --lr 0.001 --out slower").code == 0);
+  CHECK(read("slower/samples.csv") != read("constant/samples.csv"));
+}
+
 TEST_CASE("train --batch-size sets the points drawn per step") {
   Scratch scratch("batch_size");
   // Each step draws its batch and the loss's noise (DSM: one float32 normal per coordinate) from

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,24 @@ TrainConfig save_untrained(const fs::path& directory, const Tensor& data, const 
 }
 
 }  // namespace
+
+TEST_CASE("scheduled_lr: constant is lr at every step, cosine is lr·½(1 + cos(π·step/steps)) from lr at step 0, step by step") {
+  TrainConfig config;
+  config.lr = 3e-3;
+  config.steps = 1800;
+  for (const int64_t step : {int64_t{0}, int64_t{1}, int64_t{450}, int64_t{900}, int64_t{1799}}) {
+    CAPTURE(step);
+    config.lr_schedule = "constant";
+    CHECK(scheduled_lr(config, step) == 3e-3);
+    config.lr_schedule = "cosine";
+    CHECK(scheduled_lr(config, step) == 3e-3 * 0.5 * (1 + std::cos(std::numbers::pi * static_cast<double>(step) / 1800.0)));
+  }
+  config.lr_schedule = "cosine";
+  CHECK(scheduled_lr(config, 0) == 3e-3);                                // the first step takes the whole rate
+  CHECK(scheduled_lr(config, 900) == doctest::Approx(1.5e-3).epsilon(1e-12));  // half of it halfway
+  CHECK(scheduled_lr(config, 1799) > 0);                                 // the last step still moves
+  CHECK(scheduled_lr(config, 1799) < 1e-8);
+}
 
 TEST_CASE("noise_level_ratio solves Song and Ermon's technique 2: the γ at which the probability is ½, nearer 1 in more dimensions") {
   // In 4 dimensions or fewer (√(2D) ≤ 3) every ratio keeps the levels overlapping.

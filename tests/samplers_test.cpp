@@ -1,9 +1,12 @@
 // Samplers against known distributions. Tolerances are multiples of the Monte Carlo standard
 // error of the estimate, written next to each check; seeds are fixed, so runs are reproducible.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <memory>
 #include <numbers>
+#include <utility>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -471,6 +474,69 @@ TEST_CASE("replay buffer: distinct slots, re-initialisation from the box, write-
   CHECK_THROWS_WITH_AS(buffer.update({1, 2}, zeros({3, 2})), doctest::Contains("[2, 2]"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(buffer.update({1}, full({1, 2}, INFINITY, DType::Float64)), doctest::Contains("non-finite"),
                        std::invalid_argument);
+}
+
+TEST_CASE("replay buffer: over many draws, the shares of box restarts, data restarts and continued chains are the options") {
+  // Stored chains at −1, the box [5, 6), the data at 100: each drawn row says where it came from.
+  // 40 draws of 500 rows per setting; each share within 5 binomial standard deviations of its option,
+  // about 0.014 at 0.2 (a band that overlapped another would move a share by its width).
+  const double rows_drawn = 40 * 500;
+  for (const auto& [reinit, at_data] : std::vector<std::pair<double, double>>{
+           {0.05, 0.2}, {0.0, 0.0}, {1.0, 0.0}, {0.0, 1.0}, {0.3, 0.7}, {0.5, 0.25}, {0.0, 0.4}}) {
+    CAPTURE(reinit);
+    CAPTURE(at_data);
+    Generator generator(23);
+    ReplayBuffer buffer(1, {.capacity = 1000, .reinit_fraction = reinit, .data_restart_fraction = at_data, .low = 5, .high = 6}, generator,
+                        DType::Float64);
+    const Tensor data = full({500, 1}, 100.0, DType::Float64);
+    double fresh = 0, restarted = 0, continued = 0;
+    for (int draw = 0; draw < 40; ++draw) {
+      buffer.update(buffer.sample(1000, generator).slots, full({1000, 1}, -1.0, DType::Float64));
+      for (double x : buffer.sample(500, generator, data).states.to_vector()) {
+        if (x == 100) {
+          restarted += 1;
+        } else if (x == -1) {
+          continued += 1;
+        } else {
+          CHECK((x >= 5 && x < 6));
+          fresh += 1;
+        }
+      }
+    }
+    const auto within = [&](double count, double share) {
+      return std::abs(count / rows_drawn - share) <= 5 * std::sqrt(share * (1 - share) / rows_drawn);
+    };
+    CHECK(within(fresh, reinit));
+    CHECK(within(restarted, at_data));
+    CHECK(within(continued, 1 - reinit - at_data));
+  }
+}
+
+TEST_CASE("importance resampling draws each proposal in proportion to exp(−E): counts within one of n·wᵢ/Σw") {
+  // E(x) = x₁ on 1-D points, so each proposal's energy is its own value; one proposal at +∞ energy.
+  class FirstCoordinate : public EnergyFunction {
+   public:
+    Tensor energy(const Tensor& x) const override { return select(x, 1, 0); }
+  };
+  const FirstCoordinate energy;
+  const std::vector<double> energies = {0.0, 1.0, 2.5, 0.3, 4.0, INFINITY, 1.7};
+  const Tensor proposals = tensor(energies, {7, 1}, DType::Float64);
+  double total = 0;
+  for (double e : energies) total += std::exp(-e);
+  for (const int64_t n : {1000, 7777}) {
+    for (uint64_t seed : {1, 2, 3}) {
+      Generator generator(seed);
+      const std::vector<double> drawn = importance_resample(energy, proposals, n, generator).to_vector();
+      for (std::size_t i = 0; i < energies.size(); ++i) {
+        CAPTURE(i);
+        const double count = static_cast<double>(std::count(drawn.begin(), drawn.end(), energies[i]));
+        const double expected = static_cast<double>(n) * std::exp(-energies[i]) / total;
+        // Systematic resampling gives each row the floor or the ceiling of its expected count.
+        CHECK(count >= std::floor(expected));
+        CHECK(count <= std::ceil(expected));
+      }
+    }
+  }
 }
 
 TEST_CASE("replay buffer: restarts at data points, each row at the data row of its index") {

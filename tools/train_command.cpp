@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <numbers>
 #include <optional>
 
 #include "engine/autograd/anomaly.hpp"
@@ -71,14 +70,6 @@ std::vector<std::string> log_columns(const std::map<std::string, double>& metric
   }
   columns.push_back("seconds");
   return columns;
-}
-
-/// The learning rate of step `step` (0-based): constant, or cosine-decayed from lr to 0 over the
-/// run (lr·½(1 + cos(π·step/steps)): the late steps average out the gradient noise, as an
-/// average of the parameters would).
-double scheduled_lr(const TrainConfig& c, int64_t step) {
-  if (c.lr_schedule == "constant") return c.lr;
-  return c.lr * 0.5 * (1 + std::cos(std::numbers::pi * static_cast<double>(step) / static_cast<double>(c.steps)));
 }
 
 void check_config(const TrainConfig& c) {
@@ -250,7 +241,7 @@ int train_command(const TrainRequest& request) {
     } catch (const AnomalyError& error) {
       throw diverged(error, " (in the backward pass)");
     }
-    adam.set_lr(scheduled_lr(config, state.step));
+    adam.set_lr(models::scheduled_lr(config, state.step));
     try {
       adam.step();
     } catch (const AnomalyError& error) {
