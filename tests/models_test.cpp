@@ -151,6 +151,17 @@ TEST_CASE("prepare: wide data is standardised per column, the plane keeps its un
   CHECK_FALSE(plane.standardized());
   CHECK(plane.box[0] < -3);
   CHECK(plane.box[1] > 3);
+  // A column that is almost always one value gets a quarter of the median column's std as its
+  // scale, not its own tiny std: one row in 400 at 0.1, the rest at 0.
+  std::vector<double> rare = data.to_vector();
+  for (int64_t r = 0; r < 400; ++r) rare[static_cast<std::size_t>(r * 6)] = r == 7 ? 0.1 : 0.0;
+  TrainConfig floored;
+  prepare(floored, tensor(rare, {400, 6}, DType::Float64));
+  std::vector<double> others(floored.data_scale.begin() + 1, floored.data_scale.end());
+  std::sort(others.begin(), others.end());
+  const double rare_std = 0.1 * std::sqrt((1.0 - 1.0 / 400) / 399);  // 0.1·√(N·p(1 − p)/(N − 1)), p = 1/400
+  CHECK(rare_std < 0.25 * others[2]);
+  CHECK(floored.data_scale[0] == doctest::Approx(0.25 * others[2]));  // the median of six: the fourth smallest is the others' third
   // Refusals name the column (1-based) and what is wrong.
   std::vector<double> constant = data.to_vector();
   for (int64_t r = 0; r < 400; ++r) constant[static_cast<std::size_t>(r * 6 + 1)] = 0.25;
