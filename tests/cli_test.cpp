@@ -274,6 +274,11 @@ TEST_CASE("sample keeps the model's sampler settings except the options given") 
   REQUIRE(run("sample --model run --n 20 --out c.csv --steps 5 --seed 3 --sampler langevin --step-size 0.001").code == 0);
   CHECK(read("a.csv") == read("b.csv"));
   CHECK(read("a.csv") != read("c.csv"));
+  // Each option alone changes the draw: the model's sampler with another step, or more leapfrog steps.
+  REQUIRE(run("sample --model run --n 20 --out d.csv --steps 5 --seed 3 --step-size 0.02").code == 0);
+  REQUIRE(run("sample --model run --n 20 --out e.csv --steps 5 --seed 3 --leapfrog 4").code == 0);
+  CHECK(read("a.csv") != read("d.csv"));
+  CHECK(read("a.csv") != read("e.csv"));
 }
 
 TEST_CASE("bad input: one clear message and a documented exit code") {
