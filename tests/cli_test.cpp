@@ -954,6 +954,11 @@ TEST_CASE("wide data: train standardises it, records it and draws a scatter matr
   }
   CHECK(run("plot --model run --out matrix.png").code == 0);
   CHECK(run("plot --model run --out images.png --image-shape 2,2").code == 0);
+  // --title heads the wide pictures too.
+  CHECK(run("plot --model run --out matrix_titled.png --title 'dsm, four columns'").code == 0);
+  CHECK(run("plot --model run --out images_titled.png --image-shape 2,2 --title 'dsm, 2 x 2'").code == 0);
+  CHECK(read("matrix_titled.png") != read("matrix.png"));
+  CHECK(read("images_titled.png") != read("images.png"));
   CHECK(read("images.png").rfind("\x89PNG", 0) == 0);
   check_fails("plot --model run --out bad.png --image-shape 3,3", 2, "--image-shape 3,3 needs 9 columns, and the data have 4");
   check_fails("plot --model run --out bad.png --image-shape 3x3", 2, "--image-shape expects H,W");

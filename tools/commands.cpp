@@ -178,9 +178,9 @@ int plot_command(const PlotRequest& request) {
                                       std::to_string(model.config.dimension));
     }
     if (request.image_shape[0] > 0) {
-      plot_images(request.out, data, samples, request.image_shape[0], request.image_shape[1]);
+      plot_images(request.out, data, samples, request.image_shape[0], request.image_shape[1], 100, request.options.title);
     } else {
-      plot_scatter_matrix(request.out, data, samples);
+      plot_scatter_matrix(request.out, data, samples, 4, request.options.title);
     }
     return kSuccess;
   }

@@ -42,6 +42,9 @@ namespace {
 
 using Colour = std::array<unsigned char, 3>;
 
+/// The height of a title's line above a picture's own headings (glyphs at scale 2 are 14 pixels).
+constexpr int kTitleHeight = 24;
+
 /// An RGB image with drawing primitives.
 class Canvas {
  public:
@@ -318,7 +321,7 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
   write_png(path, canvas);
 }
 
-void plot_images(const std::string& path, const Tensor& data, const Tensor& samples, int height, int width, int count) {
+void plot_images(const std::string& path, const Tensor& data, const Tensor& samples, int height, int width, int count, const std::string& title) {
   const int64_t pixels = static_cast<int64_t>(height) * width;
   for (const Tensor* rows : {&data, &samples}) {
     if (rows->defined() && rows->size(1) != pixels) {
@@ -331,19 +334,21 @@ void plot_images(const std::string& path, const Tensor& data, const Tensor& samp
   const auto [lowest, highest] = std::minmax_element(reference.begin(), reference.end());
   const double low = *lowest, high = std::max(*highest, *lowest + 1e-12);
   const int per_row = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count))));
-  const int scale = std::max(1, 48 / std::max(height, width)), gap = 4, margin = 20, title = 30;
+  const int heading = title.empty() ? 0 : kTitleHeight;
+  const int scale = std::max(1, 48 / std::max(height, width)), gap = 4, margin = 20, top = 30 + heading;
   const int grid = per_row * (width * scale + gap);
   const int panels = data.defined() ? 2 : 1;
-  Canvas canvas(margin + panels * (grid + margin), title + per_row * (height * scale + gap) + margin);
+  Canvas canvas(margin + panels * (grid + margin), top + per_row * (height * scale + gap) + margin);
   const Colour ink = {0, 0, 0};
+  if (!title.empty()) canvas.text(margin, 8, title, ink, 2);
   int left = margin;
   for (const auto& [rows, name] : {std::pair<const Tensor*, std::string>{&data, "data"}, {&samples, "samples"}}) {
     if (!rows->defined()) continue;
     const std::vector<double> v = rows->to_vector();
     const auto shown = static_cast<int>(std::min<int64_t>(count, rows->size(0)));
-    canvas.text(left, 8, name, ink, 2);
+    canvas.text(left, 8 + heading, name, ink, 2);
     for (int k = 0; k < shown; ++k) {
-      const int x0 = left + (k % per_row) * (width * scale + gap), y0 = title + (k / per_row) * (height * scale + gap);
+      const int x0 = left + (k % per_row) * (width * scale + gap), y0 = top + (k / per_row) * (height * scale + gap);
       for (int r = 0; r < height; ++r) {
         for (int c = 0; c < width; ++c) {
           const double t = std::clamp((v[static_cast<std::size_t>(k * pixels + r * width + c)] - low) / (high - low), 0.0, 1.0);
@@ -368,7 +373,7 @@ std::string column_label(int column) {
 
 }  // namespace
 
-void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tensor& samples, int columns) {
+void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tensor& samples, int columns, const std::string& title) {
   const auto k = static_cast<int>(std::min<int64_t>({static_cast<int64_t>(columns), data.size(1), 6}));
   if (k < 2) throw CliError(kUsageError, "a scatter matrix needs at least 2 columns");
   const std::vector<double> x = data.to_vector(), y = samples.defined() ? samples.to_vector() : std::vector<double>{};
@@ -383,8 +388,9 @@ void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tens
       r = {std::min(r[0], (*values)[i]), std::max(r[1], (*values)[i])};
     }
   }
+  const int heading = title.empty() ? 0 : kTitleHeight;
   const int panel = 150, gap = 10, margin = 30;
-  Canvas canvas(margin + k * (panel + gap), margin + k * (panel + gap) + 20);
+  Canvas canvas(margin + k * (panel + gap), heading + margin + k * (panel + gap) + 20);
   const Colour ink = {0, 0, 0}, grey = {150, 150, 150}, red = {230, 40, 40};
   const auto position = [&](int column, double value) {
     const auto& r = range[static_cast<std::size_t>(column)];
@@ -392,7 +398,7 @@ void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tens
   };
   for (int row = 0; row < k; ++row) {
     for (int column = 0; column < k; ++column) {
-      const int left = margin + column * (panel + gap), top = margin + row * (panel + gap);
+      const int left = margin + column * (panel + gap), top = heading + margin + row * (panel + gap);
       canvas.frame(left, top, panel, panel, ink);
       const auto draw = [&](const std::vector<double>& values, Colour colour) {
         const int64_t n = static_cast<int64_t>(values.size()) / d;
@@ -421,7 +427,8 @@ void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tens
       if (column == 0) canvas.text(4, top + panel / 2 - 6, column_label(row), ink, 2);
     }
   }
-  canvas.text(margin, 8, "grey: data   red: samples   (the first " + std::to_string(k) + " of " + std::to_string(d) + " columns)", ink, 2);
+  if (!title.empty()) canvas.text(margin, 8, title, ink, 2);
+  canvas.text(margin, 8 + heading, "grey: data   red: samples   (the first " + std::to_string(k) + " of " + std::to_string(d) + " columns)", ink, 2);
   write_png(path, canvas);
 }
 

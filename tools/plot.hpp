@@ -40,14 +40,15 @@ void plot_energy(const std::string& path, const energies::EnergyFunction& energy
 
 /// Rows of data and of samples [N, H·W] drawn as H × W grey images, side by side in two grids of up
 /// to `count` images each (ink dark on white, each pixel's value mapped from [low, high] to white
-/// … black, the range of the data's values); data may be undefined (then the samples alone).
-/// Writes the PNG atomically.
-void plot_images(const std::string& path, const Tensor& data, const Tensor& samples, int height, int width, int count = 100);
+/// … black, the range of the data's values); data may be undefined (then the samples alone). A
+/// title, when given, is a line above the grids. Writes the PNG atomically.
+void plot_images(const std::string& path, const Tensor& data, const Tensor& samples, int height, int width, int count = 100,
+                 const std::string& title = "");
 
 /// The first `columns` columns (2 to 6) of wide data and samples: a scatter plot of each pair of
 /// columns (data grey, samples red) and, on the diagonal, each column's histogram (data grey,
-/// samples red), labelled x1, x2, …. Writes the PNG atomically.
-void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tensor& samples, int columns = 4);
+/// samples red), labelled x1, x2, …; a title, when given, is a line above. Writes the PNG atomically.
+void plot_scatter_matrix(const std::string& path, const Tensor& data, const Tensor& samples, int columns = 4, const std::string& title = "");
 
 /// One curve of a chart: its points, drawn as a line or as markers, in an RGB colour.
 struct ChartSeries {
