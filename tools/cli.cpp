@@ -62,10 +62,12 @@ void add_clip_option(CLI::App& command, SamplerConfig& sampler) {
       ->check(true_or_false());
 }
 
-/// What `ebm` alone prints: the commands, one line each, and where the options are listed.
-constexpr const char* kSynopsis =
-    "ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))\n"
-    "\n"
+/// The tool in one line: the first line of --help and of the synopsis.
+constexpr const char* kDescription = "ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))";
+
+/// What `ebm` alone prints after the description: the commands, one line each, and where the
+/// options are listed.
+constexpr const char* kCommands =
     "  ebm train   (--dataset NAME | --data FILE.csv) --loss NAME --out DIR   train; writes model.ebm, samples, a picture\n"
     "  ebm sample  --model DIR --n N --out FILE.csv                             draw samples from a trained model\n"
     "  ebm energy  --model DIR --data FILE.csv [--score]                        each row's energy (and score)\n"
@@ -80,10 +82,10 @@ constexpr const char* kSynopsis =
 }  // namespace
 
 CommandLine parse_command_line(int argc, const char* const* argv) {
-  CLI::App app{"ebm: train, sample, evaluate and plot toy energy-based models (p(x) ∝ exp(−E(x)))"};
+  CLI::App app{kDescription};
   CommandLine line;
   if (argc <= 1) {  // no command: what the commands are, and where to read more
-    line.help = kSynopsis;
+    line.help = std::string(kDescription) + "\n\n" + kCommands;
     return line;
   }
   app.require_subcommand(1);
