@@ -6,6 +6,10 @@
 #include <fstream>
 #include <functional>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "engine/backend.hpp"  // Backend::matmul with accumulate, below ebm.hpp
 #include "op_rows.hpp"
 #include "test_support.hpp"
@@ -124,6 +128,40 @@ TEST_CASE("sqrt, log, σ and silu at special values: sqrt(∞) = ∞, sqrt and l
     for (double value : sigmoid(copies(far)).to_vector()) CHECK(value == doctest::Approx(std::exp(far)).epsilon(1e-3));
     for (double value : silu(copies(far)).to_vector()) CHECK(value == doctest::Approx(far * std::exp(far)).epsilon(1e-3));
     for (double value : silu(copies(INFINITY)).to_vector()) CHECK(value == INFINITY);
+  }
+}
+
+TEST_CASE("matmul flushes subnormal terms to 0 on every route, and leaves the thread's floating-point setting as it was") {
+  // Tiny normal factors whose products are subnormal (1e-20 · 1e-20 in float32, 1e-160 · 1e-160
+  // in float64), and subnormal operands: every route of matrix_product gives 0 for both, where
+  // exact arithmetic gives 1e-40 · depth (engine/cpu/gemm.hpp, SubnormalsFlushed).
+  struct Product {
+    int64_t rows, depth, cols;
+  };
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    CAPTURE(dtype_name(dtype));
+    const bool single = dtype == DType::Float32;
+    const double tiny = single ? 1e-20 : 1e-160, subnormal = single ? 1e-40 : 1e-310;
+    for (const Product p : {Product{7, 1, 9}, Product{50, 5, 40}, Product{60, 40, 6}, Product{1, 50, 30}, Product{5, 9, 4},
+                            Product{200, 130, 70}}) {
+      CAPTURE(p.rows);
+      CAPTURE(p.depth);
+      CAPTURE(p.cols);
+#if defined(__SSE__)
+      const unsigned control = 0xFFC0;  // MXCSR's mode bits; below them, the exception flags
+      const unsigned before = _mm_getcsr() & control;
+#endif
+      for (const Tensor& product : {matmul(full({p.rows, p.depth}, tiny, dtype), full({p.depth, p.cols}, tiny, dtype)),
+                                    matmul(full({p.rows, p.depth}, subnormal, dtype), full({p.depth, p.cols}, 1.0, dtype))}) {
+        for (double value : product.to_vector()) CHECK(value == 0.0);
+      }
+      for (double value : matmul(full({p.rows, p.depth}, 1e-10, dtype), full({p.depth, p.cols}, 1e-10, dtype)).to_vector()) {
+        CHECK(value == doctest::Approx(1e-20 * static_cast<double>(p.depth)).epsilon(1e-5));  // normal products are kept
+      }
+#if defined(__SSE__)
+      CHECK((_mm_getcsr() & control) == before);
+#endif
+    }
   }
 }
 
