@@ -46,6 +46,7 @@ struct TrainConfig {
   int64_t fourier_features = 0;           // F random Fourier features of x (energies::FourierFeatures); 0: x itself
   double fourier_scale = 1.0;             // the std of their frequencies, cycles per unit of x
   bool fourier_averaged = true;           // dsm, ssm, sm: each feature averaged over the level's noise
+  bool preconditioned = false;            // dsm, ssm, sm on standardised data: MLP([c·x, log σ])/σ + ½c²‖x‖², c = 1/√(1 + σ²)
   // Loss and its options.
   std::string loss = "dsm";
   bool noise_conditional = true;          // dsm, ssm, sm: E(x; σ) = MLP(x)/σ trained at every level

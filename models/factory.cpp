@@ -34,7 +34,7 @@ std::shared_ptr<energies::MLPEnergy> make_energy(const TrainConfig& config, Gene
     return std::make_shared<energies::MLPEnergy>(config.sizes(), activation, generator, DType::Float32, Device::CPU, features);
   }
   auto energy = std::make_shared<energies::NoiseConditionalMLPEnergy>(config.sizes(), activation, generator, DType::Float32, Device::CPU,
-                                                                     features, config.fourier_averaged);
+                                                                     features, config.fourier_averaged, config.preconditioned);
   if (!config.sigmas.empty()) energy->set_noise_level(config.sigmas.back());
   return energy;
 }

@@ -17,7 +17,7 @@ namespace ebm::models {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SamplerConfig, name, step_size, steps, noise_scale, leapfrog, sigmas, adapt_steps, target_acceptance, start,
                                    denoise, clip)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainConfig, dataset, dataset_parameters, data_file, data_mean, data_scale, data_low, data_high, hidden, depth, activation,
-                                   fourier_features, fourier_scale, fourier_averaged, loss, noise_conditional, sigmas, noise_levels, projections,
+                                   fourier_features, fourier_scale, fourier_averaged, preconditioned, loss, noise_conditional, sigmas, noise_levels, projections,
                                    projection, variance_reduced, sm_method, probes, cd_steps, cd_sampler, energy_regularization, buffer_size,
                                    data_restart_fraction, noise_ratio, noise_widen, steps, batch_size, lr, lr_schedule, seed, log_every,
                                    checkpoint_every, n_samples, sampler, box, dimension)
@@ -44,6 +44,7 @@ TrainConfig config_from_json(const nlohmann::json& json, uint32_t version, const
   complete(completed, "data_scale", nlohmann::json::array());
   complete(completed, "data_low", nlohmann::json::array());
   complete(completed, "data_high", nlohmann::json::array());
+  complete(completed, "preconditioned", false);  // format 8
   for (const char* sampler : {"sampler", "cd_sampler"}) {
     if (!completed.is_object() || !completed.contains(sampler)) continue;
     complete(completed[sampler], "adapt_steps", 0);

@@ -27,8 +27,10 @@ namespace ebm::models {
 /// restarts a share of pcd's chains at data points (data_restart_fraction; 0 in older files);
 /// version 7 standardises wide data and records its range (data_mean, data_scale, data_low,
 /// data_high; none in older files), and denoises and clips samples (the samplers' denoise and
-/// clip; false in older files). Older files are read with the values that reproduce their runs.
-inline constexpr uint32_t model_format_version = 7;
+/// clip; false in older files); version 8 preconditions a noise-conditional model of standardised
+/// data (preconditioned; false in older files). Older files are read with the values that
+/// reproduce their runs.
+inline constexpr uint32_t model_format_version = 8;
 
 /// A model file that is missing, truncated, corrupted, of an unknown version, or inconsistent
 /// with the architecture its configuration describes; the message names the file and the problem.

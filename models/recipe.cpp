@@ -149,6 +149,9 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
     }
   }
   if (c.loss == "dsm" && c.sigmas.empty()) c.sigmas = {0.1};  // plain DSM: one level, as Vincent 2011
+  // Standardised data has unit scale, so the network can see it at unit scale at every level and
+  // a Gaussian term can carry its second moments (docs/recipes.md, "Wide data").
+  if (!was_given("--precondition")) c.preconditioned = wide && c.conditional_on_noise();
   const double finest = scales.finest;
   // Fourier features where they were measured to help (docs/recipes.md): on the plane, not for cd,
   // whose energy away from the data they filled with spurious wells, nor for --plain. A
@@ -181,8 +184,9 @@ void apply_recipe(TrainConfig& c, const Tensor& data, const std::vector<std::str
       const double gamma = std::pow(levels.front() / levels.back(), 1.0 / static_cast<double>(count - 1));
       s.step_size = 2 * samplers::annealed_step_ratio(gamma, std::max<int64_t>(s.steps / count / 10, 1)) * levels.back() * levels.back();
     }
-    // Tweedie's denoising step after the last level, for a model of every level's perturbed data.
-    if (!was_given("--denoise") && c.conditional_on_noise()) s.denoise = true;
+    // Tweedie's denoising step after the last level, for a model of every level's perturbed data:
+    // on the plane; wide data's samples were measured nearer the data without it (recipes.md).
+    if (!was_given("--denoise") && c.conditional_on_noise()) s.denoise = !wide;
   } else if (s.name == "mala") {
     if (!was_given("--sampler-steps")) s.steps = mala_steps;
     if (!was_given("--adapt-steps")) s.adapt_steps = s.steps / 2;
@@ -199,7 +203,12 @@ std::string describe_recipe(const TrainConfig& c) {
   const std::string variable = c.standardized() ? "z" : "x";  // what the network sees: the data, or its standardised columns
   const std::string input = features ? "γ(" + variable + ")" : variable;
   std::string text = "recipe:";
-  if (c.conditional_on_noise()) {
+  if (c.conditional_on_noise() && c.preconditioned) {
+    const std::string scaled = features ? "γ(c" + variable + ")" : "c" + variable;
+    text += " noise-conditional energy E(" + variable + "; σ) = MLP([" + scaled + ", log σ])/σ + ½c²‖" + variable + "‖², c = 1/√(1 + σ²), " +
+            std::to_string(c.sigmas.size()) + " noise levels σ = " + format("%.3g", c.sigmas.front()) + " … " + format("%.3g", c.sigmas.back()) +
+            "\n";
+  } else if (c.conditional_on_noise()) {
     text += " noise-conditional energy E(" + variable + "; σ) = MLP([" + input + ", log σ])/σ, " +
             std::to_string(c.sigmas.size()) + " noise levels σ = " + format("%.3g", c.sigmas.front()) + " … " + format("%.3g", c.sigmas.back()) +
             "\n";

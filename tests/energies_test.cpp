@@ -743,6 +743,51 @@ TEST_CASE("NoiseConditionalMLPEnergy with Fourier features: E = MLP([γ_σ(x), l
   }
 }
 
+TEST_CASE("NoiseConditionalMLPEnergy preconditioned: E = MLP([c·x, log σ])/σ + ½c²‖x‖², c = 1/√(1 + σ²), and its fast derivatives equal the recorded ones") {
+  const Tensor x = sample_input({4, 3}, -2, 2, {}, 50);
+  for (const int64_t features : {0, 3}) {
+    CAPTURE(features);
+    Generator generator(49);
+    NoiseConditionalMLPEnergy energy({3, 8, 5, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU,
+                                     {.count = features, .scale = 0.4}, true, true);
+    CHECK(energy.preconditioned());
+    for (const double sigma : {0.05, 1.0, 20.0}) {
+      CAPTURE(sigma);
+      energy.set_noise_level(sigma);
+      const double c = 1 / std::sqrt(1 + sigma * sigma);
+      // The network at c·x (its features averaged over c·x's noise, c·σ), plus the Gaussian term.
+      const Tensor scaled = c * x;
+      const Tensor network_input = features > 0 ? fourier_features_by_hand(scaled, energy.frequencies(), c * sigma) : scaled;
+      const Tensor input = cat({network_input, full({4, 1}, std::log(sigma), DType::Float64)}, 1);
+      const std::vector<double> network = (reshape(energy.network()(input), {-1}) / sigma).to_vector(), points = x.to_vector();
+      std::vector<double> expected = network;
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        for (std::size_t d = 0; d < 3; ++d) expected[i] += 0.5 * c * c * points[i * 3 + d] * points[i * 3 + d];
+      }
+      CHECK(max_relative_error(energy(x).to_vector(), expected) < 1e-13);
+      check_fast_derivatives(energy, x, sample_input({2, 4, 3}, -1, 1, {}, 51));
+      std::string failure;
+      const auto e_of = [&energy](const std::vector<Tensor>& inputs) { return energy(inputs[0]); };
+      CHECK_MESSAGE(gradcheck(e_of, {x.detach().requires_grad_(true)}, {.failure = &failure}), failure);
+      CHECK_MESSAGE(gradgradcheck(e_of, {x.detach().requires_grad_(true)}, {.failure = &failure}), failure);
+    }
+  }
+  // With the network's last layer zeroed, the energy is the Gaussian term alone, whose score
+  // −x/(1 + σ²) is that of N(0, I) perturbed by N(0, σ²I), the standardised data's Gaussian fit.
+  Generator generator(52);
+  NoiseConditionalMLPEnergy energy({3, 6, 1}, nn::Activation::SiLU, generator, DType::Float64, Device::CPU, {}, true, true);
+  {
+    NoGradGuard no_grad;
+    std::vector<Tensor> parameters = energy.parameters();  // the last layer's weight and bias last
+    for (std::size_t k = parameters.size() - 2; k < parameters.size(); ++k) parameters[k].copy_(zeros_like(parameters[k]));
+  }
+  for (const double sigma : {0.1, 2.0}) {
+    energy.set_noise_level(sigma);
+    const std::vector<double> score = (-energy.energy_and_gradient(x).second).to_vector(), points = x.to_vector();
+    for (std::size_t k = 0; k < points.size(); ++k) CHECK(score[k] == doctest::Approx(-points[k] / (1 + sigma * sigma)).epsilon(1e-14));
+  }
+}
+
 TEST_CASE("Fourier features averaged over noise: E_ε cos(ωᵀ(x + σε)) = exp(−σ²‖ω‖²/2) cos ωᵀx, and the same for sin") {
   // The closed form the averaged features use, against the mean over 20,000 draws of ε, within 5
   // standard errors for each feature at two points and two levels.

@@ -174,7 +174,7 @@ TEST_CASE("prepare: wide data is standardised per column, the plane keeps its un
                        std::invalid_argument);
 }
 
-TEST_CASE("the wide recipe: Song and Ermon's levels down to the finest coordinate scale, a wider network, no Fourier features, denoised annealed samples") {
+TEST_CASE("the wide recipe: Song and Ermon's levels down to the finest coordinate scale, a preconditioned energy, a wider network, no Fourier features, annealed samples clipped, not denoised") {
   const Tensor data = grey_levels(600, 12, 6);
   TrainConfig config;
   const Tensor z = prepare(config, data);
@@ -187,13 +187,26 @@ TEST_CASE("the wide recipe: Song and Ermon's levels down to the finest coordinat
   CHECK(config.hidden == 128);  // 4 per column, at least 128
   CHECK(config.fourier_features == 0);
   CHECK(config.steps == 3600);
+  CHECK(config.preconditioned);
   CHECK(config.sampler.name == "annealed");
-  CHECK(config.sampler.denoise);
+  CHECK_FALSE(config.sampler.denoise);
+  CHECK(config.sampler.clip);
   CHECK(config.sampler.steps == 100 * static_cast<int64_t>(config.sigmas.size()));
   const std::string recipe = describe_recipe(config);
   CHECK(recipe.find("data: 12 columns, each standardised, z = (x − mean)/std") != std::string::npos);
-  CHECK(recipe.find("E(z; σ) = MLP([z, log σ])/σ") != std::string::npos);
-  CHECK(recipe.find("then a denoising step (Tweedie)") != std::string::npos);
+  CHECK(recipe.find("E(z; σ) = MLP([cz, log σ])/σ + ½c²‖z‖², c = 1/√(1 + σ²)") != std::string::npos);
+  CHECK(recipe.find("denoising") == std::string::npos);
+  CHECK(recipe.find("clipped to the data's range") != std::string::npos);
+  // An option given is kept: the plain form, denoised.
+  TrainConfig plain;
+  plain.dimension = 12;
+  plain.data_mean.assign(12, 0.0);
+  plain.preconditioned = false;
+  plain.sampler.denoise = true;
+  apply_recipe(plain, z, {"--precondition", "--denoise"});
+  CHECK_FALSE(plain.preconditioned);
+  CHECK(plain.sampler.denoise);
+  CHECK(describe_recipe(plain).find("E(z; σ) = MLP([z, log σ])/σ") != std::string::npos);
   TrainConfig wider;
   prepare(wider, grey_levels(300, 64, 7));
   CHECK(wider.hidden == 256);

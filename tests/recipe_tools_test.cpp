@@ -51,6 +51,8 @@ TEST_CASE("recipe: a score loss gets noise levels from the data and annealed Lan
     CHECK(c.sigmas.back() == doctest::Approx(scales.finest));
     for (std::size_t i = 1; i < c.sigmas.size(); ++i) CHECK(c.sigmas[i] / c.sigmas[i - 1] == doctest::Approx(c.sigmas[1] / c.sigmas[0]));
     CHECK(c.sampler.name == "annealed");
+    CHECK(c.sampler.denoise);             // the plane's samples are denoised,
+    CHECK_FALSE(c.preconditioned);        // and its data, in its own units, not preconditioned
     CHECK(c.sampler.sigmas == c.sigmas);
     CHECK(c.sampler.steps == 1000);
     // Technique 4 for 10 of the 100 steps per level (docs/recipes.md says why), ε = 2u·σ_L².
@@ -214,6 +216,12 @@ TEST_CASE("a model with Fourier features reads back as the same energy: its freq
   const TrainConfig format_6 = config_from_json(json.dump(), 6);
   CHECK_FALSE(format_6.standardized());
   CHECK_FALSE(format_6.sampler.denoise);
+  // A format-7 file's noise-conditional model is not preconditioned.
+  c.preconditioned = true;
+  json = json_of(c);
+  CHECK(config_from_json(json.dump(), 8).preconditioned);
+  json.erase("preconditioned");
+  CHECK_FALSE(config_from_json(json.dump(), 7).preconditioned);
 }
 
 TEST_CASE("recipe: data without spread gets a clear refusal for noise levels, and MALA's default step") {
@@ -235,7 +243,7 @@ TEST_CASE("a version-1 model's configuration reads with the settings its run use
   c.sigmas = {0.1};
   nlohmann::json json = json_of(c);
   for (const char* added : {"noise_conditional", "noise_levels", "lr_schedule", "fourier_features", "fourier_scale", "fourier_averaged",
-                            "data_restart_fraction", "data_mean", "data_scale"}) {
+                            "data_restart_fraction", "data_mean", "data_scale", "preconditioned"}) {
     json.erase(added);
   }
   for (const char* sampler : {"sampler", "cd_sampler"}) {

@@ -129,6 +129,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                  "dsm, ssm, sm: the network at level σ sees each Fourier feature averaged over that level's noise")
         ->check(true_or_false())
         ->default_str("true");
+    t.add_option("--precondition", c.preconditioned,
+                 "dsm, ssm, sm on standardised (wide) data: E = MLP([x/√(1+σ²), log σ])/σ + ‖x‖²/(2(1+σ²)) (default: on for wide data)")
+        ->check(true_or_false());
     t.add_option("--seed", c.seed, "seed of the initialisation, the data and the losses' noise")->capture_default_str();
     t.add_option("--log-every", c.log_every, "steps between rows of log.csv")->capture_default_str()->check(whole_number(1));
     t.add_option("--checkpoint-every", c.checkpoint_every, "steps between checkpoints")->capture_default_str()->check(whole_number(1));
