@@ -340,42 +340,60 @@ Tensor square_with_error(const Tensor& a, int64_t wrong, double error) {
 
 }  // namespace
 
-TEST_CASE("gradcheck and gradgradcheck reject derivative rules that are slightly wrong, at their default tolerances") {
-  // Five points of order one, one of them 5e-4 from the kink of relu(a)² at 0.
-  const Tensor input = tensor({-1.3, -0.4, 5e-4, 0.7, 1.6}, {5}, DType::Float64).requires_grad_();
-  const auto check = [&](const std::function<Tensor(const Tensor&)>& f) {
-    return gradcheck([&](const std::vector<Tensor>& x) { return f(x[0]); }, {input});
-  };
-  const auto check_second = [&](const std::function<Tensor(const Tensor&)>& f) {
-    return gradgradcheck([&](const std::vector<Tensor>& x) { return f(x[0]); }, {input});
-  };
-  // The right rules pass both checks: the planted errors below are all that is wrong.
-  CHECK(check([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x); }); }));
-  CHECK(check_second([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x); }); }));
-  CHECK(check([](const Tensor& a) { return square_with_error(a, 0, 0.0); }));
-  CHECK(check_second([](const Tensor& a) { return square_with_error(a, 0, 0.0); }));
+TEST_CASE("gradcheck and gradgradcheck reject derivative rules that are slightly wrong, at their default tolerances, in float64 and float32") {
+  for (const DType dtype : {DType::Float64, DType::Float32}) {
+    CAPTURE(dtype_name(dtype));
+    // Five points of order one, one of them 5e-4 from the kink of relu(a)² at 0.
+    const Tensor input = tensor({-1.3, -0.4, 5e-4, 0.7, 1.6}, {5}, dtype).requires_grad_();
+    const auto check = [&](const std::function<Tensor(const Tensor&)>& f) {
+      return gradcheck([&](const std::vector<Tensor>& x) { return f(x[0]); }, {input});
+    };
+    const auto check_second = [&](const std::function<Tensor(const Tensor&)>& f) {
+      return gradgradcheck([&](const std::vector<Tensor>& x) { return f(x[0]); }, {input});
+    };
+    // The right rules pass both checks: the planted errors below are all that is wrong.
+    CHECK(check([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x); }); }));
+    CHECK(check_second([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x); }); }));
+    CHECK(check([](const Tensor& a) { return square_with_error(a, 0, 0.0); }));
+    CHECK(check_second([](const Tensor& a) { return square_with_error(a, 0, 0.0); }));
 
-  // 1. The gradient scaled by 1.01.
-  CHECK_FALSE(check([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.03 * g * square(x); }); }));
-  // 2. Off by 1e-4 at one element (where the gradient is 3·0.7² = 1.47).
-  CHECK_FALSE(check([](const Tensor& a) {
-    return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x) + tensor({0, 0, 0, 1e-4, 0}, {5}, DType::Float64) * g; });
-  }));
-  // 3. Right first derivative, second derivative wrong by 1e-4 in one entry: only gradgradcheck sees it.
-  const auto cube_wrong_second = [](const Tensor& a) {
-    return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square_with_error(x, 1, 1e-4); });
+    // 1. The gradient scaled by 1.01.
+    CHECK_FALSE(check([](const Tensor& a) { return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.03 * g * square(x); }); }));
+    // 2. Off by 1e-4 at one element (where the gradient is 3·0.7² = 1.47).
+    CHECK_FALSE(check([](const Tensor& a) {
+      return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square(x) + tensor({0, 0, 0, 1e-4, 0}, {5}, g.dtype()) * g; });
+    }));
+    // 3. Right first derivative, second derivative wrong by 1e-4 in one entry: only gradgradcheck sees it.
+    const auto cube_wrong_second = [](const Tensor& a) {
+      return cube_with_rule(a, [](const Tensor& x, const Tensor& g) { return 3.0 * g * square_with_error(x, 1, 1e-4); });
+    };
+    CHECK(check(cube_wrong_second));
+    CHECK_FALSE(check_second(cube_wrong_second));
+    // 4. Right except near a kink: relu(a)²'s rule 2·relu(a) written as 2a only above 1e-3.
+    const auto relu_squared = [](const Tensor& a, double threshold) {
+      return record(square(relu(a.detach())), "planted_relu_squared", {a}, {a}, SaveOutput::No, [threshold](const Node& node, const Tensor& g) -> Gradients {
+        const Tensor x = node.saved(0);
+        return {2.0 * g * where(greater(x, threshold), x, zeros_like(x))};
+      });
+    };
+    CHECK(check([&](const Tensor& a) { return relu_squared(a, 0.0); }));
+    CHECK_FALSE(check([&](const Tensor& a) { return relu_squared(a, 1e-3); }));
+  }
+}
+
+TEST_CASE("gradcheck in float32: the engine's own rules pass at the float32 defaults, the Jacobian taken in float32") {
+  // Inputs of [3, 4] through a small network's ops: matmul, silu, logsumexp, exp, division.
+  Generator generator(77);
+  const Tensor x = randn({3, 4}, generator, DType::Float32).requires_grad_();
+  const Tensor w = randn({4, 2}, generator, DType::Float32).requires_grad_();
+  const auto f = [](const std::vector<Tensor>& inputs) {
+    const Tensor hidden = silu(matmul(inputs[0], inputs[1]));
+    return logsumexp(hidden, 1) + sum(exp(-square(inputs[0])) / (1.0 + square(inputs[0])), 1);
   };
-  CHECK(check(cube_wrong_second));
-  CHECK_FALSE(check_second(cube_wrong_second));
-  // 4. Right except near a kink: relu(a)²'s rule 2·relu(a) written as 2a only above 1e-3.
-  const auto relu_squared = [](const Tensor& a, double threshold) {
-    return record(square(relu(a.detach())), "planted_relu_squared", {a}, {a}, SaveOutput::No, [threshold](const Node& node, const Tensor& g) -> Gradients {
-      const Tensor x = node.saved(0);
-      return {2.0 * g * where(greater(x, threshold), x, zeros_like(x))};
-    });
-  };
-  CHECK(check([&](const Tensor& a) { return relu_squared(a, 0.0); }));
-  CHECK_FALSE(check([&](const Tensor& a) { return relu_squared(a, 1e-3); }));
+  std::string failure;
+  CHECK_MESSAGE(gradcheck(f, {x, w}, {.failure = &failure}), failure);
+  CHECK_MESSAGE(gradgradcheck(f, {x, w}, {.failure = &failure}), failure);
+  CHECK(f({x, w}).dtype() == DType::Float32);  // the Jacobian checked is float32's
 }
 
 TEST_CASE("gradcheck catches a wrong derivative rule in a user-defined op") {
@@ -394,6 +412,7 @@ TEST_CASE("gradcheck catches a wrong derivative rule in a user-defined op") {
   CHECK(failure.find("backward gives") != std::string::npos);
   CHECK(gradcheck([&](const std::vector<Tensor>& x) { return right_cube(x[0]); }, {input}));
   CHECK(gradgradcheck([&](const std::vector<Tensor>& x) { return right_cube(x[0]); }, {input}));
-  check_throws_with([&] { gradcheck([&](const std::vector<Tensor>& x) { return x[0]; }, {ones({2}).requires_grad_()}); },
-                    {"gradcheck", "float64"});
+  check_throws_with([&] { gradcheck([&](const std::vector<Tensor>& x) { return x[0]; }, {ones({2})}); },
+                    {"gradcheck", "no input requires grad"});
+  check_throws_with([&] { gradcheck([&](const std::vector<Tensor>& x) { return x[0]; }, {Tensor()}); }, {"gradcheck", "input 0 is undefined"});
 }
