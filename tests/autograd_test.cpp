@@ -416,3 +416,50 @@ TEST_CASE("gradcheck catches a wrong derivative rule in a user-defined op") {
                     {"gradcheck", "no input requires grad"});
   check_throws_with([&] { gradcheck([&](const std::vector<Tensor>& x) { return x[0]; }, {Tensor()}); }, {"gradcheck", "input 0 is undefined"});
 }
+
+TEST_CASE("the engine's refusals name the problem: shapes, dtypes, rows, in-place updates, a second backward, rules of the wrong arity") {
+  check_throws_with([] { ones({2, 3}).copy_(ones({3, 2})); }, {"copy_()", "shapes differ", "[2, 3]", "[3, 2]"});
+  check_throws_with([] { tensor({1.0, 2.0, 3.0}, {2, 2}); }, {"3 values do not fill shape [2, 2]"});
+  check_throws_with([] { ones({2}, DType::Float32) + ones({2}, DType::Float64); }, {"dtypes differ", "float32", "float64"});
+  check_throws_with([] { gather_rows(ones({3, 2}), {0, 3}); }, {"gather_rows", "row 3 is outside [0, 3)"});
+  check_throws_with([] { scatter_add_rows(zeros({3, 2}), {0, 1}, ones({1, 2})); }, {"scatter_add_rows", "src must hold 2 rows"});
+  Tensor parameter = ones({2}).requires_grad_(), first = zeros({2}), second = zeros({2});
+  const AdamCoefficients coefficients{.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0, .step_size = 0.1, .second_moment_scale = 1};
+  check_throws_with([&] { adam_update_(parameter, first, second, ones({2}), coefficients); }, {"adam_update_", "NoGradGuard"});
+  {
+    NoGradGuard no_grad;
+    check_throws_with([&] { adam_update_(parameter, first, second, ones({3}), coefficients); }, {"adam_update_", "parameter's shape [2]", "got [3]"});
+  }
+  // Backward through a graph twice: its saved tensors were freed by the first.
+  const Tensor x = ones({2}).requires_grad_();
+  const Tensor y = sum(square(x));
+  grad(y, {x});
+  check_throws_with([&] { grad(y, {x}); }, {"a second time", "retain_graph"});
+  // A rule that returns one gradient for two inputs.
+  const Tensor a = ones({2}).requires_grad_(), b = ones({2}).requires_grad_();
+  const Tensor product = record(a.detach() * b.detach(), "wrong_arity", {a, b}, {}, SaveOutput::No,
+                                [](const Node&, const Tensor& g) -> Gradients { return {g}; });
+  check_throws_with([&] { grad(sum(product), {a, b}); }, {"'wrong_arity' returned 1 gradients for 2 inputs"});
+}
+
+TEST_CASE("grad mode: nested guards restore the mode they found, and set_num_threads keeps at least one thread") {
+  CHECK(grad_mode_enabled());
+  {
+    NoGradGuard outer;
+    {
+      GradModeGuard enabled(true);
+      CHECK(grad_mode_enabled());
+      {
+        NoGradGuard inner;
+        CHECK_FALSE(grad_mode_enabled());
+      }
+      CHECK(grad_mode_enabled());
+    }
+    CHECK_FALSE(grad_mode_enabled());
+  }
+  CHECK(grad_mode_enabled());
+  const int before = num_threads();
+  set_num_threads(0);
+  CHECK(num_threads() == 1);
+  set_num_threads(before);
+}

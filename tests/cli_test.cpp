@@ -863,6 +863,9 @@ TEST_CASE("train prints and records the recipe, and options given stay as given"
   REQUIRE(trained.code == 0);
   CHECK(trained.output.find("recipe: noise-conditional energy E(x; σ) = MLP([γ(x), log σ])/σ, 10 noise levels") != std::string::npos);
   CHECK(trained.output.find("end samples: annealed, 10 steps") != std::string::npos);
+  // The progress of a run whose output is not a terminal: its last step's line, then the summary.
+  CHECK(trained.output.find("step 3/3  loss ") != std::string::npos);
+  CHECK(trained.output.find("trained 3 steps in ") != std::string::npos);
   const std::string json = read_model("run").json;
   CHECK(json_value(json, "noise_conditional") == "true");
   CHECK(json_value(json, "name", "sampler") == "\"annealed\"");
