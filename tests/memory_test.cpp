@@ -1,7 +1,10 @@
 // A long loop that builds and differentiates double-backward graphs holds flat memory.
 #include <fstream>
+#include <thread>
+#include <vector>
 #include <unistd.h>
 
+#include "engine/cpu/buffer_cache.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -52,4 +55,22 @@ TEST_CASE("100,000 double-backward iterations keep resident memory flat") {
   const double growth = resident_bytes() - after_warmup;
   CAPTURE(growth);
   if (!quarantine) CHECK(growth < 1024.0 * 1024.0);  // under 1 MiB over 90,000 iterations: nothing accumulates
+}
+
+TEST_CASE("the CPU's buffer cache keeps freed buffers for reuse, up to its 256 MiB limit, in a thread of its own") {
+  // A fresh thread has an empty cache; three 128 MiB buffers given back fill it to the limit, and
+  // the third is freed (the buffers are never touched, so they cost address space only).
+  std::thread([] {
+    CHECK(ebm::cpu::cached_buffer_bytes() == 0);
+    constexpr std::size_t mebibyte = std::size_t{1} << 20;
+    void* small = ebm::cpu::take_buffer(1000);
+    ebm::cpu::give_back_buffer(small, 1000);
+    CHECK(ebm::cpu::cached_buffer_bytes() == 1024);  // its power-of-two class
+    CHECK(ebm::cpu::take_buffer(1000) == small);     // reused
+    ebm::cpu::give_back_buffer(small, 1000);
+    std::vector<void*> large;
+    for (int i = 0; i < 3; ++i) large.push_back(ebm::cpu::take_buffer(128 * mebibyte));
+    for (void* buffer : large) ebm::cpu::give_back_buffer(buffer, 128 * mebibyte);
+    CHECK(ebm::cpu::cached_buffer_bytes() == 1024 + 128 * mebibyte);  // the second would pass 256 MiB
+  }).join();
 }

@@ -57,6 +57,7 @@ class BufferCache {
     free_[static_cast<std::size_t>(size_class)].push_back(data);
     cached_ += capacity_of(size_class);
   }
+  std::size_t cached() const { return cached_; }
 
  private:
   std::array<std::vector<void*>, 64> free_;
@@ -84,6 +85,11 @@ BufferCache* buffer_cache() {
 void* take_buffer(std::size_t bytes) {
   if (BufferCache* cache = buffer_cache()) return cache->take(bytes);
   return allocate_class(class_of(bytes));
+}
+
+std::size_t cached_buffer_bytes() {
+  const BufferCache* cache = buffer_cache();
+  return cache != nullptr ? cache->cached() : 0;
 }
 
 void give_back_buffer(void* data, std::size_t bytes) {

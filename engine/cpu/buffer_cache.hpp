@@ -11,5 +11,7 @@ void* take_buffer(std::size_t bytes);
 /// Returns a buffer from take_buffer, with the same `bytes`, to this thread's cache (or frees it
 /// when the cache is full or already destroyed at thread exit).
 void give_back_buffer(void* data, std::size_t bytes);
+/// The bytes this thread's cache holds (whole size classes; at most 256 MiB).
+std::size_t cached_buffer_bytes();
 
 }  // namespace ebm::cpu
